@@ -1,0 +1,116 @@
+"""``assess``: read and check the data, make sure the Brightway project exists, solve one
+functional unit per stage row, and split the scores by stage and per response.
+
+Allocation rules (also stated in the README):
+- every row of ``stages.csv`` is one demand on the graph; its scores go to its stage;
+- *marginal* per response = the rows flagged ``marginal`` (Mistral's boundary: inference with
+  its share of hardware and data center, no user devices) / responses served;
+- *allocated* per response = the whole life-cycle total / responses served;
+- responses served = output tokens served in the period / tokens per response.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lca import __version__, store
+from lca.catalog import data_root, find_model
+from lca.errors import BadArgument, BadValue, InventoryError, Location, Problem
+from lca.resolve import resolve_base, resolve_model, scenario_values, served_tokens, stage_amount
+from lca.results import AssessmentResult, empty_frame
+from lca.schema import INDICATORS, SERVES, STAGES
+from lca.text_inventory import Inventory, read_base, read_inventory
+
+
+def load_inventory(model: str | None = None, inventory: str | Path | None = None) -> Inventory:
+    """The text inventory of a shipped model, or of the folder ``inventory``."""
+    root = data_root()
+    if inventory is not None:
+        path = Path(inventory)
+        if not path.exists():
+            raise BadArgument(f"--inventory {path}: no such file or folder")
+        return read_inventory(path)
+    if not model:
+        raise BadArgument("give a model name (--model) or an inventory (--inventory)")
+    return read_inventory(find_model(model, root).directory, root=root)
+
+
+def assess(
+    model: str | None = "large-2",
+    months: float = 18,
+    tokens_per_response: int = 400,
+    inventory: str | Path | None = None,
+) -> AssessmentResult:
+    """Life-cycle impacts of a model over ``months`` of use, by stage and per response."""
+    if not (isinstance(months, int | float) and math.isfinite(months) and 0 < months <= 1200):
+        raise BadArgument(f"--months must be a number of months above 0 (got {months})")
+    if not (isinstance(tokens_per_response, int) and tokens_per_response > 0):
+        raise BadArgument(f"--tokens must be a whole number above 0 (got {tokens_per_response})")
+    inv = load_inventory(model, inventory)
+    base_text = read_base(data_root())
+    base = resolve_base(base_text)
+    resolved = resolve_model(inv, base)
+    key = store.content_hash(base_text.files, inv.files)
+
+    from lca.brightway_graph import build_project  # imports bw2data only when a build is due
+
+    project, manifest = store.ensure_project(key, lambda d: build_project(d, base, resolved))
+
+    values = scenario_values(resolved, months)
+    nodes = dict(base.nodes, **resolved.nodes)
+    demands = {}
+    for i, row in enumerate(resolved.stages):
+        try:
+            demands[f"row{i}"] = {row.activity: stage_amount(row, values, nodes[row.activity])}
+        except BadValue as exc:
+            raise InventoryError([Problem(row.at("amount"), str(exc))]) from None
+    try:
+        served = served_tokens(inv, values)
+    except BadValue as exc:
+        raise InventoryError([Problem(Location(str(inv.directory / "model.toml"), None,
+                                               "served_output_tokens"), str(exc))]) from None
+    if served <= 0:
+        raise InventoryError([Problem(Location(str(inv.directory / "model.toml"), None,
+                                               "served_output_tokens"),
+                                      "no output tokens served in the period")])
+
+    from lca.calculate import score
+
+    scores = score(project, manifest, demands)
+    stages = empty_frame(STAGES)
+    by_service = empty_frame(SERVES)
+    marginal = empty_frame(["marginal"]).iloc[0]
+    for i, row in enumerate(resolved.stages):
+        for ind in INDICATORS:
+            value = scores[(ind, f"row{i}")]
+            stages.loc[row.stage, ind] += value
+            by_service.loc[row.serves, ind] += value
+            if row.marginal:
+                marginal[ind] += value
+    responses = served / tokens_per_response
+    per_response = empty_frame(["marginal", "allocated"])
+    per_response.loc["marginal"] = marginal / responses
+    per_response.loc["allocated"] = stages.sum(axis=0) / responses
+    for frame in (stages, by_service, per_response):
+        frame.attrs["units"] = dict(zip(INDICATORS, ("kg CO2e", "m3", "kg Sb eq"), strict=True))
+    return AssessmentResult(
+        model=inv.name,
+        display_name=inv.card.display_name,
+        months=float(months),
+        tokens_per_response=tokens_per_response,
+        served_output_tokens=served,
+        stages=stages,
+        by_service=by_service,
+        per_response=per_response,
+        published=inv.published,
+        provenance={
+            "engine_version": __version__,
+            "project_key": key,
+            "inventory_hash": store.content_hash(inv.files),
+            "base_data_hash": store.content_hash(base_text.files),
+            "computed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "brightway": {"bw2data": manifest.get("bw2data", "")},
+        },
+    )

@@ -1,0 +1,85 @@
+"""Solve a built project with bw2calc, straight from the datapackages Brightway wrote.
+
+Loading is kept apart from the maths (as in bw2calc): a warm run reads the processed
+datapackages named in the manifest and never imports bw2data, which saves about 1.2 s.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from pathlib import Path
+
+from lca.errors import NonFiniteResult, SingularSystem, StoreError
+
+
+def import_bw2calc():
+    """bw2calc without pulling in bw2data (it only uses it for optional metadata look-ups)."""
+    if "bw2calc" in sys.modules:
+        return sys.modules["bw2calc"]
+    warnings.filterwarnings("ignore", message=r"(?s).*pypardiso")
+    blocked = "bw2data" not in sys.modules
+    if blocked:
+        sys.modules["bw2data"] = None  # makes bw2calc's optional import fail fast
+    try:
+        import bw2calc
+    finally:
+        if blocked and sys.modules.get("bw2data", 0) is None:
+            del sys.modules["bw2data"]
+    return bw2calc
+
+
+def load_datapackages(project: Path, manifest: dict) -> list:
+    import bw_processing as bwp
+    from fsspec.implementations.zip import ZipFileSystem
+
+    paths = list(manifest["databases"]) + [m["datapackage"] for m in manifest["methods"].values()]
+    packages = []
+    for rel in paths:
+        try:
+            packages.append(bwp.load_datapackage(ZipFileSystem(str(project / rel))))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read {project / rel}: {exc}; delete {project} to rebuild") from None
+    return packages
+
+
+def score(project: Path, manifest: dict, demands: dict[str, dict[str, float]]) -> dict:
+    """Scores of each demand (name -> {node code: amount}) for each indicator.
+
+    Returns ``{(indicator, demand name): score}``; an empty demand scores 0.
+    """
+    bc = import_bw2calc()
+    ids = manifest["node_ids"]
+    methods = {ind: tuple(m["name"]) for ind, m in manifest["methods"].items()}
+    functional_units = {}
+    for name, demand in demands.items():
+        vector = {ids[code]: float(amount) for code, amount in demand.items() if amount}
+        if vector:
+            functional_units[name] = vector
+    result = {(ind, name): 0.0 for ind in methods for name in demands}
+    if not functional_units:
+        return result
+    config = {"impact_categories": list(methods.values())}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mlca = bc.MultiLCA(
+            demands=functional_units,
+            method_config=config,
+            data_objs=load_datapackages(project, manifest),
+        )
+        mlca.lci()
+        mlca.lcia()
+    if any("MatrixRankWarning" in type(w.message).__name__ for w in caught):
+        raise SingularSystem(
+            "the technosphere matrix is singular: some activity consumes as much of its own "
+            "output as it makes (directly or through a loop); check exchanges that feed an "
+            "activity back into itself"
+        )
+    for ind, method in methods.items():
+        for name in functional_units:
+            value = float(mlca.scores[(method, name)])
+            if not math.isfinite(value):
+                raise NonFiniteResult(f"the {ind} score of {name} is {value}; check the inventory")
+            result[(ind, name)] = value
+    return result

@@ -1,0 +1,141 @@
+"""The result of an assessment: tables (pandas) for notebooks, and the JSON contract the CLI
+prints. Values are in the units of :data:`lca.schema.INDICATOR_UNITS`, per-response ones too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lca.schema import INDICATOR_UNITS, INDICATORS, SERVES, STAGES, PublishedFigures
+from lca.units import magnitude_in, quantity
+
+MERGED_USE_STAGE = "training+inference"  # how Mistral reported training and inference
+
+
+@dataclass
+class AssessmentResult:
+    model: str
+    display_name: str
+    months: float
+    tokens_per_response: int
+    served_output_tokens: float
+    stages: pd.DataFrame  # index: stages; columns: indicators
+    by_service: pd.DataFrame  # index: development, training, inference, users
+    per_response: pd.DataFrame  # index: marginal, allocated
+    published: PublishedFigures | None = None
+    provenance: dict = field(default_factory=dict)
+
+    units = INDICATOR_UNITS
+
+    @property
+    def responses(self) -> float:
+        """Responses served in the period: output tokens served / tokens per response."""
+        return self.served_output_tokens / self.tokens_per_response
+
+    @property
+    def total(self) -> pd.Series:
+        return self.stages.sum(axis=0)
+
+    @property
+    def shares(self) -> pd.DataFrame:
+        """Each stage's share of the life-cycle total, in percent."""
+        return self.stages.div(self.total, axis=1) * 100.0
+
+    def published_dict(self) -> dict | None:
+        """Published figures in the JSON contract's shape (absolute values in our units)."""
+        p = self.published
+        if p is None:
+            return None
+        total = {i: magnitude_in(quantity(v), INDICATOR_UNITS[i]) for i, v in p.total.items()}
+        marginal = {
+            i: magnitude_in(quantity(v), INDICATOR_UNITS[i]) for i, v in p.per_response_marginal.items()
+        }
+        shares, stages = {}, {}
+        for stage, by_indicator in p.stage_shares.items():
+            shares[stage] = {i: parse_share(v)[1] for i, v in by_indicator.items()}
+            exact = {i: parse_share(v) for i, v in by_indicator.items()}
+            if all(op == "=" for op, _ in exact.values()) and set(exact) <= set(total):
+                stages[stage] = {i: total[i] * value / 100.0 for i, (_, value) in exact.items()}
+        return {
+            "source": p.source,
+            "months": p.months,
+            "tokens_per_response": p.tokens_per_response,
+            "total": total,
+            "stages": stages,
+            "stage_shares_percent": {
+                s: {i: v for i, v in by.items()} for s, by in _share_texts(p).items()
+            },
+            "per_response": {"marginal": marginal},
+        }
+
+    def computed_share(self, stage: str) -> pd.Series:
+        """Computed share (%) of a stage, or of training and inference together."""
+        if stage == MERGED_USE_STAGE:
+            return self.shares.loc["training"] + self.shares.loc["inference"]
+        return self.shares.loc[stage]
+
+    def comparison(self) -> pd.DataFrame:
+        """Published next to computed: totals, marginal per response and stage shares."""
+        pub = self.published_dict()
+        if pub is None:
+            return pd.DataFrame(columns=["figure", "indicator", "unit", "published", "computed"])
+        rows = []
+        for i in INDICATORS:
+            if i in pub["total"]:
+                rows.append(("total", i, INDICATOR_UNITS[i], pub["total"][i], self.total[i]))
+        for i in INDICATORS:
+            if i in pub["per_response"]["marginal"]:
+                rows.append((f"per {self.tokens_per_response}-token response (marginal)", i,
+                             INDICATOR_UNITS[i], pub["per_response"]["marginal"][i],
+                             self.per_response.loc["marginal", i]))
+        for stage, by in _share_texts(self.published).items():
+            computed = self.computed_share(stage)
+            for i, text in by.items():
+                rows.append((f"share: {stage}", i, "%", text, computed[i]))
+        return pd.DataFrame(rows, columns=["figure", "indicator", "unit", "published", "computed"])
+
+    def to_dict(self) -> dict:
+        """The documented JSON contract of ``lca assess --format json``."""
+        def row(series) -> dict:
+            return {i: float(series[i]) for i in INDICATORS}
+
+        return {
+            "model": self.model,
+            "months": self.months,
+            "tokens_per_response": self.tokens_per_response,
+            "units": dict(INDICATOR_UNITS),
+            "total": row(self.total),
+            "stages": {s: row(self.stages.loc[s]) for s in self.stages.index},
+            "per_response": {
+                "marginal": row(self.per_response.loc["marginal"]),
+                "allocated": row(self.per_response.loc["allocated"]),
+            },
+            "responses": self.responses,
+            "served_output_tokens": self.served_output_tokens,
+            "published": self.published_dict(),
+            "provenance": dict(self.provenance),
+        }
+
+
+def parse_share(text: str) -> tuple[str, float]:
+    """'85.5 %' -> ('=', 85.5); '<1 %' -> ('<', 1.0)."""
+    match = re.fullmatch(r"\s*(<|>)?\s*([0-9.eE+-]+)\s*%?\s*", str(text))
+    if not match:
+        raise ValueError(f"cannot read share {text!r}; write it like '85.5 %' or '<1 %'")
+    return (match.group(1) or "="), float(match.group(2))
+
+
+def _share_texts(p: PublishedFigures | None) -> dict:
+    if p is None:
+        return {}
+    return {s: {i: str(v).replace(" ", "") for i, v in by.items()} for s, by in p.stage_shares.items()}
+
+
+def empty_frame(index) -> pd.DataFrame:
+    return pd.DataFrame(0.0, index=list(index), columns=list(INDICATORS))
+
+
+__all__ = ["AssessmentResult", "STAGES", "SERVES", "empty_frame", "parse_share"]
