@@ -23,6 +23,16 @@ app = typer.Typer(
 )
 
 
+def _register_command_groups() -> None:
+    """Command groups live in their own modules (one concern each)."""
+    from cli.inventory import inventory_app
+
+    app.add_typer(inventory_app, name="inventory")
+
+
+_register_command_groups()
+
+
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
