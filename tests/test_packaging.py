@@ -1,0 +1,38 @@
+"""A non-editable install carries the inventories and methods inside the wheel."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_ships_the_data_and_runs_from_any_directory(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
+                    str(REPO)], check=True, capture_output=True, timeout=600)
+    wheel = next(wheels.glob("lca_ai-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for shipped in (REPO / "inventories").rglob("*"):
+        if shipped.is_file():
+            rel = shipped.relative_to(REPO).as_posix()
+            assert f"lca/_data/{rel}" in names, rel
+    assert "lca/_data/methods/methods.toml" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True, timeout=600)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(site), LCA_HOME=str(tmp_path / "home"))
+    probe = ("import lca, lca.catalog as c; r = lca.assess('large-2', 18); "
+             "print(c.data_root()); print(r.total['gwp'])")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    root, gwp = done.stdout.split()
+    assert Path(root) == site / "lca" / "_data"
+    assert abs(float(gwp) / 20.4e6 - 1) < 0.10  # Mistral's published total, within 10 %
