@@ -7,7 +7,7 @@ Heavy imports (pandas, Pint, Brightway) happen inside the commands, so ``lca --h
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,7 +33,7 @@ def _register_command_groups() -> None:
 _register_command_groups()
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"

@@ -17,24 +17,27 @@ from pathlib import Path
 
 from lca import __version__, store
 from lca.catalog import data_root, find_model
-from lca.errors import BadArgument, BadValue, InventoryError, Location, Problem
+from lca.errors import BadArgument, BadValue, InventoryError, Location, Problem, Problems
 from lca.resolve import resolve_base, resolve_model, scenario_values, served_tokens, stage_amount
 from lca.results import AssessmentResult, empty_frame
 from lca.schema import INDICATORS, SERVES, STAGES
 from lca.text_inventory import Inventory, read_base, read_inventory
 
 
-def load_inventory(model: str | None = None, inventory: str | Path | None = None) -> Inventory:
-    """The text inventory of a shipped model, or of the folder ``inventory``."""
+def load_inventory(
+    model: str | None = None, inventory: str | Path | None = None, problems: Problems | None = None
+) -> Inventory:
+    """The inventory of a shipped model, or of the folder ``inventory``. With ``problems``,
+    reading problems are collected there instead of raised (to report them with later ones)."""
     root = data_root()
     if inventory is not None:
         path = Path(inventory)
         if not path.exists():
             raise BadArgument(f"--inventory {path}: no such file or folder")
-        return read_inventory(path)
+        return read_inventory(path, problems=problems)
     if not model:
         raise BadArgument("give a model name (--model) or an inventory (--inventory)")
-    return read_inventory(find_model(model, root).directory, root=root)
+    return read_inventory(find_model(model, root).directory, root=root, problems=problems)
 
 
 def assess(
@@ -48,10 +51,11 @@ def assess(
         raise BadArgument(f"--months must be a number of months above 0 (got {months})")
     if not (isinstance(tokens_per_response, int) and tokens_per_response > 0):
         raise BadArgument(f"--tokens must be a whole number above 0 (got {tokens_per_response})")
-    inv = load_inventory(model, inventory)
+    problems = Problems()
+    inv = load_inventory(model, inventory, problems)
     base_text = read_base(data_root())
     base = resolve_base(base_text)
-    resolved = resolve_model(inv, base)
+    resolved = resolve_model(inv, base, problems)
     key = store.content_hash(base_text.files, inv.files)
 
     from lca.brightway_graph import build_project  # imports bw2data only when a build is due

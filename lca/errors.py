@@ -91,8 +91,14 @@ class Problems:
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self._cells: set[Location] = set()
 
     def add(self, location: Location, message: str) -> None:
+        """Record a problem; a later one in a cell that already has one is a consequence of
+        the first (a row kept for further checks despite a bad cell) and is not repeated."""
+        if location.row is not None and location.field and location in self._cells:
+            return
+        self._cells.add(location)
         self.items.append(Problem(location, message))
 
     def raise_if_any(self) -> None:

@@ -82,8 +82,13 @@ def coerce(q, target_unit: str, per_unit: str | None, what: str) -> float:
     per_text = f" (or {target_unit} per {per_unit})" if per_unit else ""
     raise BadValue(
         f"{what}: expected {target_unit}{per_text}, dimension {target.dimensionality}; "
-        f"got {q.units:~}, dimension {q.dimensionality}"
+        f"got {_units(q)}, dimension {q.dimensionality}"
     )
+
+
+def _units(q) -> str:
+    """A readable unit for messages (kW*h*L/kWh reads as L)."""
+    return f"{q.to_reduced_units().units:~}" or "dimensionless"
 
 
 def amount_quantity(text: str, unit_text: str, values: dict):
@@ -219,9 +224,10 @@ def resolve_base(base: BaseData) -> ResolvedBase:
 # ---------------------------------------------------------------------------- foreground
 
 
-def resolve_model(inventory: Inventory, base: ResolvedBase) -> ResolvedModel:
-    """Check and normalise a model's inventory against the base data; raise every problem."""
-    problems = Problems()
+def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems | None = None):
+    """Check and normalise a model's inventory against the base data; raise every problem
+    (with those already found while reading, when the reader's collector is passed in)."""
+    problems = problems if problems is not None else Problems()
     values, formula_names = resolve_parameters(inventory, problems)
     nodes = dict(base.nodes)
     own: dict[str, Node] = {}
@@ -291,9 +297,21 @@ def _resolve_exchange(activity, input_code, amount, unit, values, nodes, row, pr
         return None
     try:
         q = amount_quantity(amount, unit, values)
-        declared = coerce(q, unit, owner.unit, "amount")
     except BadValue as exc:
         problems.add(row.at("amount"), str(exc))
+        return None
+    try:
+        declared = coerce(q, unit, owner.unit, "amount")
+    except BadValue as exc:
+        try:  # the amount fits the input: the unit column is what is wrong
+            coerce(q, target.unit, owner.unit, "amount")
+            problems.add(row.at("unit"), f"unit {unit!r} does not fit this exchange: the amount "
+                                         f"is in {_units(q)} and the input {input_code!r} in "
+                                         f"{target.unit}")
+        except BadValue:
+            used = _formula_names(amount) or set()
+            hint = f" (the formula uses {', '.join(sorted(used))})" if used else ""
+            problems.add(row.at("amount"), f"{exc}{hint}")
         return None
     try:
         value = coerce(registry().Quantity(declared, unit), target.unit, owner.unit,

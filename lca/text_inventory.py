@@ -128,7 +128,20 @@ def parse_rows(rows, model: type[BaseModel], problems: Problems, label: str, she
                     Location(label, number, column, sheet),
                     f"{err['msg']} (found {found!r})",
                 )
+            # Keep the row, unvalidated, so that the checks that need the whole inventory
+            # still run: one pass reports every problem, not only the first file's.
+            out.append(_unvalidated(model, values).located(where))
     return out
+
+
+def _unvalidated(model: type[BaseModel], values: dict) -> BaseModel:
+    data = {}
+    for name, spec in model.model_fields.items():
+        if values.get(name, "").strip():
+            data[name] = values[name].strip()
+        else:
+            data[name] = "" if spec.is_required() else spec.get_default(call_default_factory=True)
+    return model.model_construct(**data)
 
 
 def read_toml(path: Path, problems: Problems, label: str) -> dict:
