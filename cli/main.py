@@ -29,6 +29,18 @@ def _register_command_groups() -> None:
 
     app.add_typer(inventory_app, name="inventory")
 
+    from cli.allocate import allocate
+
+    app.command(name="allocate")(allocate)
+
+    from cli.report import report
+
+    app.command(name="report")(report)
+
+    from cli.uncertainty import register as register_uncertainty
+
+    register_uncertainty(app)  # uncertainty, sensitivity, compare
+
 
 _register_command_groups()
 
@@ -47,11 +59,24 @@ def fail(message: str) -> None:
 
 @app.command()
 def assess(
-    model: Annotated[str, typer.Option("--model", "-m", help="Model name or alias (see `lca models`).")] = "large-2",
-    months: Annotated[float, typer.Option(help="Usage period in months (inference, amortised hardware and data center).")] = 18,
-    tokens: Annotated[int, typer.Option(help="Output tokens per response, for the per-response figures.")] = 400,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")] = OutputFormat.table,
-    inventory: Annotated[Path | None, typer.Option(help="An inventory folder to assess instead of a shipped model.")] = None,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model name or alias (see `lca models`).")
+    ] = "large-2",
+    months: Annotated[
+        float,
+        typer.Option(
+            help="Usage period in months (inference, amortised hardware and data center)."
+        ),
+    ] = 18,
+    tokens: Annotated[
+        int, typer.Option(help="Output tokens per response, for the per-response figures.")
+    ] = 400,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = OutputFormat.table,
+    inventory: Annotated[
+        Path | None, typer.Option(help="An inventory folder to assess instead of a shipped model.")
+    ] = None,
 ) -> None:
     """Life-cycle impacts of a model: by stage, in total and per response."""
     from lca.errors import LCAError

@@ -18,7 +18,15 @@ from pathlib import Path
 from lca import __version__, store
 from lca.catalog import data_root, find_model
 from lca.errors import BadArgument, BadValue, InventoryError, Location, Problem, Problems
-from lca.resolve import resolve_base, resolve_model, scenario_values, served_tokens, stage_amount
+from lca.resolve import (
+    resolve_base,
+    resolve_model,
+    scenario_values,
+    served_field,
+    served_input_tokens,
+    served_units,
+    stage_amount,
+)
 from lca.results import AssessmentResult, empty_frame
 from lca.schema import INDICATORS, SERVES, STAGES
 from lca.text_inventory import Inventory, read_base, read_inventory
@@ -27,13 +35,18 @@ from lca.text_inventory import Inventory, read_base, read_inventory
 def load_inventory(
     model: str | None = None, inventory: str | Path | None = None, problems: Problems | None = None
 ) -> Inventory:
-    """The inventory of a shipped model, or of the folder ``inventory``. With ``problems``,
+    """The inventory of a shipped model, of the folder ``inventory`` or of an xlsx workbook
+    (``inventory`` a file). With ``problems``,
     reading problems are collected there instead of raised (to report them with later ones)."""
     root = data_root()
     if inventory is not None:
         path = Path(inventory)
         if not path.exists():
             raise BadArgument(f"--inventory {path}: no such file or folder")
+        if path.is_file():  # an xlsx workbook (lca.workbook reads it with the same spec)
+            from lca.workbook import read_workbook
+
+            return read_workbook(path, problems)
         return read_inventory(path, problems=problems)
     if not model:
         raise BadArgument("give a model name (--model) or an inventory (--inventory)")
@@ -70,15 +83,16 @@ def assess(
             demands[f"row{i}"] = {row.activity: stage_amount(row, values, nodes[row.activity])}
         except BadValue as exc:
             raise InventoryError([Problem(row.at("amount"), str(exc))]) from None
+    unit_name = inv.card.functional_unit
+    where = Location(str(inv.directory / "model.toml"), None, served_field(inv))
     try:
-        served = served_tokens(inv, values)
+        served = served_units(inv, values)
+        served_inputs = served_input_tokens(inv, values)
     except BadValue as exc:
-        raise InventoryError([Problem(Location(str(inv.directory / "model.toml"), None,
-                                               "served_output_tokens"), str(exc))]) from None
+        raise InventoryError([Problem(where, str(exc))]) from None
     if served <= 0:
-        raise InventoryError([Problem(Location(str(inv.directory / "model.toml"), None,
-                                               "served_output_tokens"),
-                                      "no output tokens served in the period")])
+        what = "output tokens" if unit_name == "response" else f"{unit_name}s"
+        raise InventoryError([Problem(where, f"no {what} served in the period")])
 
     from lca.calculate import score
 
@@ -93,7 +107,8 @@ def assess(
             by_service.loc[row.serves, ind] += value
             if row.marginal:
                 marginal[ind] += value
-    responses = served / tokens_per_response
+    # A response is tokens_per_response output tokens; any other functional unit is counted.
+    responses = served / tokens_per_response if unit_name == "response" else served
     per_response = empty_frame(["marginal", "allocated"])
     per_response.loc["marginal"] = marginal / responses
     per_response.loc["allocated"] = stages.sum(axis=0) / responses
@@ -104,7 +119,7 @@ def assess(
         display_name=inv.card.display_name,
         months=float(months),
         tokens_per_response=tokens_per_response,
-        served_output_tokens=served,
+        served_output_tokens=served if unit_name == "response" else 0.0,
         stages=stages,
         by_service=by_service,
         per_response=per_response,
@@ -117,4 +132,7 @@ def assess(
             "computed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "brightway": {"bw2data": manifest.get("bw2data", "")},
         },
+        functional_unit=unit_name,
+        units_served=served if unit_name != "response" else None,
+        served_input_tokens=served_inputs,
     )

@@ -65,7 +65,9 @@ def build_project(directory: Path, base: ResolvedBase, model: ResolvedModel) -> 
             }
         )
         background = [n for n in base.nodes.values() if n.kind == "background"]
-        bd.Database(BACKGROUND_DB).write(_processes(BACKGROUND_DB, background, base.links, nodes, db_of))
+        bd.Database(BACKGROUND_DB).write(
+            _processes(BACKGROUND_DB, background, base.links, nodes, db_of)
+        )
         bd.Database(fg).write(_processes(fg, list(model.nodes.values()), model.links, nodes, db_of))
 
         methods = {}
@@ -85,10 +87,13 @@ def build_project(directory: Path, base: ResolvedBase, model: ResolvedModel) -> 
         for name in (BACKGROUND_DB, fg):
             for activity in bd.Database(name):
                 ids[activity["code"]] = activity.id
+        # Elementary flow ids place biosphere entries in bw2calc's matrices (lca.uncertainty).
+        flow_ids = {flow["code"]: flow.id for flow in bd.Database(BIOSPHERE_DB)}
     return {
         "databases": packages,
         "methods": methods,
         "node_ids": ids,
+        "flow_ids": flow_ids,
         "bw2data": ".".join(map(str, bd.__version__)),
     }
 

@@ -40,7 +40,9 @@ def load_datapackages(project: Path, manifest: dict) -> list:
         try:
             packages.append(bwp.load_datapackage(ZipFileSystem(str(project / rel))))
         except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot read {project / rel}: {exc}; delete {project} to rebuild") from None
+            raise StoreError(
+                f"cannot read {project / rel}: {exc}; delete {project} to rebuild"
+            ) from None
     return packages
 
 

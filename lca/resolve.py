@@ -135,8 +135,10 @@ def resolve_parameters(inventory: Inventory, problems: Problems, months: float =
         if state.get(name) == "done" or name in literals:
             return
         if state.get(name) == "active":
-            cycle = " -> ".join(chain[chain.index(name):] + [name])
-            problems.add(rows[name].at("value"), f"parameters depend on each other in a cycle: {cycle}")
+            cycle = " -> ".join(chain[chain.index(name) :] + [name])
+            problems.add(
+                rows[name].at("value"), f"parameters depend on each other in a cycle: {cycle}"
+            )
             state[name] = "done"
             return
         state[name] = "active"
@@ -170,15 +172,22 @@ def resolve_base(base: BaseData) -> ResolvedBase:
     nodes: dict[str, Node] = {}
     for f in base.flows:
         _check_unit(f.unit, f.at("unit"), problems)
-        _add_node(nodes, Node(f.code, f.name, f.unit, "", "biosphere", f.compartment, f.type),
-                  f.at("code"), problems)
+        _add_node(
+            nodes,
+            Node(f.code, f.name, f.unit, "", "biosphere", f.compartment, f.type),
+            f.at("code"),
+            problems,
+        )
     for p in base.processes:
         _check_unit(p.unit, p.at("unit"), problems)
-        _add_node(nodes, Node(p.code, p.name, p.unit, p.location, "background"), p.at("code"), problems)
+        _add_node(
+            nodes, Node(p.code, p.name, p.unit, p.location, "background"), p.at("code"), problems
+        )
     links = []
     for e in base.exchanges:
-        link = _resolve_exchange(e.process, e.input, e.amount, e.unit, {}, nodes, e, problems,
-                                 activity_field="process")
+        link = _resolve_exchange(
+            e.process, e.input, e.amount, e.unit, {}, nodes, e, problems, activity_field="process"
+        )
         if link:
             links.append(link)
     methods = []
@@ -190,9 +199,15 @@ def resolve_base(base: BaseData) -> ResolvedBase:
         seen.add(spec.indicator)
         expected = registry().Quantity(1.0, INDICATOR_UNITS[spec.indicator])
         unit_ok = _check_unit(spec.unit, spec.at("unit"), problems)
-        if unit_ok and registry().Quantity(1.0, spec.unit).dimensionality != expected.dimensionality:
-            problems.add(spec.at("unit"), f"indicator {spec.indicator} is expressed in "
-                                          f"{INDICATOR_UNITS[spec.indicator]}, not {spec.unit}")
+        if (
+            unit_ok
+            and registry().Quantity(1.0, spec.unit).dimensionality != expected.dimensionality
+        ):
+            problems.add(
+                spec.at("unit"),
+                f"indicator {spec.indicator} is expressed in "
+                f"{INDICATOR_UNITS[spec.indicator]}, not {spec.unit}",
+            )
         factors = []
         for f in m.factors:
             flow = nodes.get(f.flow)
@@ -212,11 +227,16 @@ def resolve_base(base: BaseData) -> ResolvedBase:
                 problems.add(f.at("factor"), "a characterisation factor cannot be negative here")
                 continue
             factors.append((f.flow, value))
-        methods.append(ResolvedMethod(spec.indicator, tuple(spec.name), spec.unit, spec.description,
-                                      spec.source, factors))
+        methods.append(
+            ResolvedMethod(
+                spec.indicator, tuple(spec.name), spec.unit, spec.description, spec.source, factors
+            )
+        )
     missing = set(INDICATOR_UNITS) - seen
     if missing:
-        problems.add(Location("methods/methods.toml"), f"no method for {', '.join(sorted(missing))}")
+        problems.add(
+            Location("methods/methods.toml"), f"no method for {', '.join(sorted(missing))}"
+        )
     problems.raise_if_any()
     return ResolvedBase(nodes, links, methods)
 
@@ -229,6 +249,9 @@ def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems |
     (with those already found while reading, when the reader's collector is passed in)."""
     problems = problems if problems is not None else Problems()
     values, formula_names = resolve_parameters(inventory, problems)
+    from lca.uncertainty.distributions import check_parameters  # bounds checked at load time
+
+    check_parameters(inventory, values, formula_names, problems)
     nodes = dict(base.nodes)
     own: dict[str, Node] = {}
     for a in inventory.activities:
@@ -239,7 +262,9 @@ def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems |
     links = []
     for e in inventory.exchanges:
         if e.activity not in own:
-            problems.add(e.at("activity"), f"unknown activity {e.activity!r}; define it in activities.csv")
+            problems.add(
+                e.at("activity"), f"unknown activity {e.activity!r}; define it in activities.csv"
+            )
             continue
         link = _resolve_exchange(e.activity, e.input, e.amount, e.unit, values, nodes, e, problems)
         if link:
@@ -256,10 +281,15 @@ def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems |
             except BadValue as exc:
                 problems.add(s.at("amount"), str(exc))
     if inventory.card is not None:
+        field_name = served_field(inventory)
         try:
-            served_tokens(inventory, scenario)
+            if not getattr(inventory.card, field_name).strip():
+                raise BadValue(f"required for functional unit {inventory.card.functional_unit!r}")
+            served_units(inventory, scenario)
+            if inventory.card.served_input_tokens.strip():
+                served_input_tokens(inventory, scenario)
         except BadValue as exc:
-            problems.add(Location(_label(inventory, "model.toml"), None, "served_output_tokens"), str(exc))
+            problems.add(Location(_label(inventory, "model.toml"), None, field_name), str(exc))
     problems.raise_if_any()
     return ResolvedModel(inventory, values, own, links, list(inventory.stages), formula_names)
 
@@ -269,7 +299,9 @@ def stage_amount(row: StageDemand, values: dict, node: Node) -> float:
     q = amount_quantity(row.amount, row.unit, values)
     amount = coerce(q, node.unit, None, "amount")
     if amount < 0:
-        raise BadValue(f"negative amount {amount:g} {node.unit}; a stage cannot demand less than nothing")
+        raise BadValue(
+            f"negative amount {amount:g} {node.unit}; a stage cannot demand less than nothing"
+        )
     return amount
 
 
@@ -278,16 +310,43 @@ def served_tokens(inventory: Inventory, values: dict) -> float:
     return magnitude_in(q, "token")
 
 
+def served_field(inventory: Inventory) -> str:
+    """The model.toml key that says how much is served: a response is counted in tokens."""
+    return "served_output_tokens" if inventory.card.functional_unit == "response" else "served"
+
+
+def served_units(inventory: Inventory, values: dict) -> float:
+    """Output tokens served (functional unit "response"), else functional units served."""
+    if inventory.card.functional_unit == "response":
+        return served_tokens(inventory, values)
+    unit_name = inventory.card.functional_unit
+    try:
+        registry().Quantity(1.0, unit_name)
+    except Exception:
+        raise BadValue(f"unknown functional unit {unit_name!r}") from None
+    return magnitude_in(formulas.evaluate(inventory.card.served, values), unit_name)
+
+
+def served_input_tokens(inventory: Inventory, values: dict) -> float:
+    """Input tokens served over the period (0 when the card does not say)."""
+    if not inventory.card.served_input_tokens.strip():
+        return 0.0
+    return magnitude_in(formulas.evaluate(inventory.card.served_input_tokens, values), "token")
+
+
 def scenario_values(model: ResolvedModel, months: float) -> dict:
     return dict(model.parameters, months=registry().Quantity(float(months), "month"))
 
 
-def _resolve_exchange(activity, input_code, amount, unit, values, nodes, row, problems,
-                      activity_field="activity"):
+def _resolve_exchange(
+    activity, input_code, amount, unit, values, nodes, row, problems, activity_field="activity"
+):
     target = nodes.get(input_code)
     if target is None:
-        problems.add(row.at("input"), f"unknown input {input_code!r}: not an elementary flow, "
-                                      f"background process or activity")
+        problems.add(
+            row.at("input"),
+            f"unknown input {input_code!r}: not an elementary flow, background process or activity",
+        )
         return None
     owner = nodes.get(activity)
     if owner is None:
@@ -305,23 +364,33 @@ def _resolve_exchange(activity, input_code, amount, unit, values, nodes, row, pr
     except BadValue as exc:
         try:  # the amount fits the input: the unit column is what is wrong
             coerce(q, target.unit, owner.unit, "amount")
-            problems.add(row.at("unit"), f"unit {unit!r} does not fit this exchange: the amount "
-                                         f"is in {_units(q)} and the input {input_code!r} in "
-                                         f"{target.unit}")
+            problems.add(
+                row.at("unit"),
+                f"unit {unit!r} does not fit this exchange: the amount "
+                f"is in {_units(q)} and the input {input_code!r} in "
+                f"{target.unit}",
+            )
         except BadValue:
             used = _formula_names(amount) or set()
             hint = f" (the formula uses {', '.join(sorted(used))})" if used else ""
             problems.add(row.at("amount"), f"{exc}{hint}")
         return None
     try:
-        value = coerce(registry().Quantity(declared, unit), target.unit, owner.unit,
-                       f"unit of an input to {input_code!r}")
+        value = coerce(
+            registry().Quantity(declared, unit),
+            target.unit,
+            owner.unit,
+            f"unit of an input to {input_code!r}",
+        )
     except BadValue as exc:
         problems.add(row.at("unit"), str(exc))
         return None
     if value < 0:
-        problems.add(row.at("amount"), f"negative amount {value:g} {target.unit}; "
-                                       "inputs and emissions cannot be negative here")
+        problems.add(
+            row.at("amount"),
+            f"negative amount {value:g} {target.unit}; "
+            "inputs and emissions cannot be negative here",
+        )
         return None
     kind = "biosphere" if target.kind == "biosphere" else "technosphere"
     return Link(activity, input_code, value, kind)
@@ -329,8 +398,11 @@ def _resolve_exchange(activity, input_code, amount, unit, values, nodes, row, pr
 
 def _add_node(nodes: dict, node: Node, where: Location, problems: Problems) -> bool:
     if node.code in nodes:
-        problems.add(where, f"code {node.code!r} is already used by {nodes[node.code].kind} "
-                            f"node {nodes[node.code].name!r}")
+        problems.add(
+            where,
+            f"code {node.code!r} is already used by {nodes[node.code].kind} "
+            f"node {nodes[node.code].name!r}",
+        )
         return False
     nodes[node.code] = node
     return True

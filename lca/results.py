@@ -27,12 +27,20 @@ class AssessmentResult:
     per_response: pd.DataFrame  # index: marginal, allocated
     published: PublishedFigures | None = None
     provenance: dict = field(default_factory=dict)
+    # "response" (tokens_per_response output tokens) or a counted unit such as "image"; for
+    # the latter, per_response holds the figures per unit and units_served counts them.
+    functional_unit: str = "response"
+    units_served: float | None = None
+    served_input_tokens: float = 0.0
 
     units = INDICATOR_UNITS
 
     @property
     def responses(self) -> float:
-        """Responses served in the period: output tokens served / tokens per response."""
+        """Functional units served in the period: output tokens served / tokens per response,
+        or the units counted by the model card (images...)."""
+        if self.functional_unit != "response" and self.units_served is not None:
+            return self.units_served
         return self.served_output_tokens / self.tokens_per_response
 
     @property
@@ -51,7 +59,8 @@ class AssessmentResult:
             return None
         total = {i: magnitude_in(quantity(v), INDICATOR_UNITS[i]) for i, v in p.total.items()}
         marginal = {
-            i: magnitude_in(quantity(v), INDICATOR_UNITS[i]) for i, v in p.per_response_marginal.items()
+            i: magnitude_in(quantity(v), INDICATOR_UNITS[i])
+            for i, v in p.per_response_marginal.items()
         }
         shares, stages = {}, {}
         for stage, by_indicator in p.stage_shares.items():
@@ -88,9 +97,15 @@ class AssessmentResult:
                 rows.append(("total", i, INDICATOR_UNITS[i], pub["total"][i], self.total[i]))
         for i in INDICATORS:
             if i in pub["per_response"]["marginal"]:
-                rows.append((f"per {self.tokens_per_response}-token response (marginal)", i,
-                             INDICATOR_UNITS[i], pub["per_response"]["marginal"][i],
-                             self.per_response.loc["marginal", i]))
+                rows.append(
+                    (
+                        f"per {self.tokens_per_response}-token response (marginal)",
+                        i,
+                        INDICATOR_UNITS[i],
+                        pub["per_response"]["marginal"][i],
+                        self.per_response.loc["marginal", i],
+                    )
+                )
         for stage, by in _share_texts(self.published).items():
             computed = self.computed_share(stage)
             for i, text in by.items():
@@ -99,6 +114,7 @@ class AssessmentResult:
 
     def to_dict(self) -> dict:
         """The documented JSON contract of ``lca assess --format json``."""
+
         def row(series) -> dict:
             return {i: float(series[i]) for i in INDICATORS}
 
@@ -117,6 +133,21 @@ class AssessmentResult:
             "served_output_tokens": self.served_output_tokens,
             "published": self.published_dict(),
             "provenance": dict(self.provenance),
+        } | self._functional_unit_dict()
+
+    def _functional_unit_dict(self) -> dict:
+        """Extra keys for a functional unit other than a text response (absent otherwise, so
+        the response contract stays as documented): per_response is then per unit."""
+        if self.functional_unit == "response":
+            return {}
+        per_1000 = {
+            k: {i: 1000.0 * float(self.per_response.loc[k, i]) for i in INDICATORS}
+            for k in ("marginal", "allocated")
+        }
+        return {
+            "functional_unit": self.functional_unit,
+            "units_served": self.responses,
+            f"per_1000_{self.functional_unit}s": per_1000,
         }
 
 
@@ -131,7 +162,9 @@ def parse_share(text: str) -> tuple[str, float]:
 def _share_texts(p: PublishedFigures | None) -> dict:
     if p is None:
         return {}
-    return {s: {i: str(v).replace(" ", "") for i, v in by.items()} for s, by in p.stage_shares.items()}
+    return {
+        s: {i: str(v).replace(" ", "") for i, v in by.items()} for s, by in p.stage_shares.items()
+    }
 
 
 def empty_frame(index) -> pd.DataFrame:

@@ -53,6 +53,8 @@ class Row(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
     _where: Location = PrivateAttr(default=Location("<memory>"))
+    # Columns named "extra:<name>" that the engine does not read but keeps (text and Excel).
+    _extra: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def located(self, where: Location) -> Row:
         self._where = where
@@ -69,6 +71,13 @@ class Parameter(Row):
     kind: Kind
     source: Text
     comment: str = ""
+    # Optional, read by lca.uncertainty: a distribution around `value` such as
+    # "lognormal(gsd=1.5)", "triangular(min=164 kg CO2e/GPU, max=575 kg CO2e/GPU)" or "fixed";
+    # its source; and an ecoinvent pedigree score "r,c,t,g,f" (1-5 each) that gives a default
+    # lognormal when no distribution is written.
+    uncertainty: str = ""
+    uncertainty_source: str = ""
+    pedigree: str = ""
 
 
 class Activity(Row):
@@ -153,7 +162,16 @@ class ModelCard(Row):
     active_parameter_count: Text
     description: Text
     sources: list[Text]
-    served_output_tokens: Text
+    # Output tokens served over the period (formula); required for the default functional unit.
+    served_output_tokens: str = ""
+    # What the per-unit figures are per: "response" (the default: --tokens output tokens, from
+    # served_output_tokens) or a countable unit of lca.units such as "image", whose number
+    # served over the period is the formula `served` (for example "images_per_month * months").
+    functional_unit: Code = "response"
+    served: str = ""
+    # Input (prompt) tokens served over the period, for inventories that model prefill; used
+    # by `lca allocate` to share impacts between input and output tokens.
+    served_input_tokens: str = ""
     reviewers: list[str] = []
     excluded: dict[str, str] = {}
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from lca.errors import StoreError
 
 # Bump when the way projects are written changes: old projects are then rebuilt.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: the manifest lists elementary flow ids
 MANIFEST = "manifest.json"
 STALE_BUILD_SECONDS = 3600
 

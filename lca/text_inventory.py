@@ -94,29 +94,40 @@ def read_table(path: Path, model: type[BaseModel], problems: Problems, label: st
     return parse_rows(csv.reader(io.StringIO(text)), model, problems, label)
 
 
-def parse_rows(rows, model: type[BaseModel], problems: Problems, label: str, sheet=None):
-    """Validate rows (header first) against ``model``; shared by the CSV and Excel readers."""
+EXTRA_PREFIX = "extra:"  # a column the engine keeps but does not read (see lca.workbook)
+
+
+def parse_rows(rows, model: type[BaseModel], problems: Problems, label: str, sheet=None, start=2):
+    """Validate rows (header first) against ``model``; shared by the CSV and Excel readers.
+    ``start`` is the number of the first row after the header. Columns named ``extra:...``
+    are kept on each row (``row._extra``), unread."""
     rows = iter(rows)
     header = [str(h).strip() for h in next(rows, [])]
     expected = list(model.model_fields)
     required = [n for n, f in model.model_fields.items() if f.is_required()]
     missing = [c for c in required if c not in header]
     for column in missing:
-        problems.add(Location(label, 1, column, sheet), "required column is missing")
-    unknown = [h for h in header if h and h not in expected]
+        problems.add(Location(label, start - 1, column, sheet), "required column is missing")
+    unknown = [h for h in header if h and h not in expected and not h.startswith(EXTRA_PREFIX)]
+    extras = [h for h in header if h.startswith(EXTRA_PREFIX)]
     for column in unknown:
         problems.add(
-            Location(label, 1, column, sheet),
-            f"unknown column; expected columns: {', '.join(expected)}",
+            Location(label, start - 1, column, sheet),
+            f"unknown column; expected columns: {', '.join(expected)} "
+            f"(or '{EXTRA_PREFIX}<name>' for a column kept but not read)",
         )
     if missing or unknown:
         return []
     out = []
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in enumerate(rows, start=start):
         values = {h: ("" if c is None else str(c)) for h, c in zip(header, cells, strict=False)}
         if not any(v.strip() for v in values.values()):
             continue  # blank line
-        data = {k: v for k, v in values.items() if k and (v.strip() or model.model_fields[k].is_required())}
+        data = {
+            k: v
+            for k, v in values.items()
+            if k in model.model_fields and (v.strip() or model.model_fields[k].is_required())
+        }
         where = Location(label, number, None, sheet)
         try:
             out.append(model(**data).located(where))
@@ -131,6 +142,8 @@ def parse_rows(rows, model: type[BaseModel], problems: Problems, label: str, she
             # Keep the row, unvalidated, so that the checks that need the whole inventory
             # still run: one pass reports every problem, not only the first file's.
             out.append(_unvalidated(model, values).located(where))
+        if extras:
+            out[-1]._extra = {h: values.get(h, "").strip() for h in extras}
     return out
 
 
@@ -154,7 +167,9 @@ def read_toml(path: Path, problems: Problems, label: str) -> dict:
     return {}
 
 
-def build_record(model: type[BaseModel], data: dict, problems: Problems, where: Location, prefix=""):
+def build_record(
+    model: type[BaseModel], data: dict, problems: Problems, where: Location, prefix=""
+):
     """A pydantic record from a TOML table, problems named by their key."""
     try:
         return model(**data).located(where)

@@ -42,8 +42,13 @@ def write(path, rows):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture()
@@ -51,14 +56,22 @@ def broken(large2_copy):
     """Four different mistakes in one inventory, with the rows they sit on."""
     ex = large2_copy / "exchanges.csv"
     rows = {
-        "unknown_flow": edit_rows(ex, {"activity": "large2-inference-token", "input": "electricity-fr"},
-                                  {"input": "electricity-fx"}),
-        "wrong_unit": edit_rows(ex, {"activity": "large2-training-run", "input": "water-consumed"},
-                                {"unit": "kg"}),
-        "negative": edit_rows(ex, {"activity": "large2-network-token"},
-                              {"amount": "-1 * bytes_per_output_token * network_intensity"}),
-        "missing_source": edit_rows(large2_copy / "parameters.csv", {"name": "laptop_power"},
-                                    {"source": ""}),
+        "unknown_flow": edit_rows(
+            ex,
+            {"activity": "large2-inference-token", "input": "electricity-fr"},
+            {"input": "electricity-fx"},
+        ),
+        "wrong_unit": edit_rows(
+            ex, {"activity": "large2-training-run", "input": "water-consumed"}, {"unit": "kg"}
+        ),
+        "negative": edit_rows(
+            ex,
+            {"activity": "large2-network-token"},
+            {"amount": "-1 * bytes_per_output_token * network_intensity"},
+        ),
+        "missing_source": edit_rows(
+            large2_copy / "parameters.csv", {"name": "laptop_power"}, {"source": ""}
+        ),
     }
     return large2_copy, rows
 
@@ -67,10 +80,15 @@ def test_every_problem_is_reported_in_one_pass(broken):
     path, rows = broken
     with pytest.raises(InventoryError) as info:
         lca.assess(inventory=path, months=18)
-    problems = {(Path(p.location.file).name, p.location.row, p.location.field): p.message
-                for p in info.value.problems}
+    problems = {
+        (Path(p.location.file).name, p.location.row, p.location.field): p.message
+        for p in info.value.problems
+    }
     assert len(info.value.problems) == 4
-    assert "unknown input 'electricity-fx'" in problems[("exchanges.csv", rows["unknown_flow"], "input")]
+    assert (
+        "unknown input 'electricity-fx'"
+        in problems[("exchanges.csv", rows["unknown_flow"], "input")]
+    )
     wrong = problems[("exchanges.csv", rows["wrong_unit"], "unit")]
     assert "unit 'kg' does not fit" in wrong and "in m3" in wrong
     assert "negative amount" in problems[("exchanges.csv", rows["negative"], "amount")]
@@ -89,7 +107,9 @@ def test_cli_exits_2_with_located_messages_and_no_traceback(broken):
 
 def test_parameter_with_wrong_dimension_names_both_dimensions(large2_copy):
     # A power written as an energy: the exchanges that use it get the wrong dimension.
-    edit_rows(large2_copy / "parameters.csv", {"name": "server_max_power"}, {"value": "10.2 kWh/server"})
+    edit_rows(
+        large2_copy / "parameters.csv", {"name": "server_max_power"}, {"value": "10.2 kWh/server"}
+    )
     with pytest.raises(InventoryError) as info:
         lca.assess(inventory=large2_copy)
     first = info.value.problems[0]
@@ -106,7 +126,9 @@ def test_missing_column_and_missing_file(large2_copy):
     with pytest.raises(InventoryError) as info:
         lca.assess(inventory=large2_copy)
     messages = [str(p) for p in info.value.problems]
-    assert any("stages.csv, row 1, field 'serves': required column is missing" in m for m in messages)
+    assert any(
+        "stages.csv, row 1, field 'serves': required column is missing" in m for m in messages
+    )
     assert any("activities.csv: file is missing" in m for m in messages)
 
 
@@ -123,9 +145,16 @@ def test_formulas_cannot_run_code_and_cycles_are_named(large2_copy):
 
 def test_singular_graph_is_an_error(large2_copy):
     # The network activity consuming one token of its own output per token it makes.
-    append_row(large2_copy / "exchanges.csv", {
-        "activity": "large2-network-token", "input": "large2-network-token", "amount": "1",
-        "unit": "token", "source": "deliberate loop for the test"})
+    append_row(
+        large2_copy / "exchanges.csv",
+        {
+            "activity": "large2-network-token",
+            "input": "large2-network-token",
+            "amount": "1",
+            "unit": "token",
+            "source": "deliberate loop for the test",
+        },
+    )
     with pytest.raises(SingularSystem):
         lca.assess(inventory=large2_copy)
     done = run_cli("assess", "--inventory", str(large2_copy))

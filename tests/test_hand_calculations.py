@@ -34,8 +34,11 @@ for row in csv.DictReader((REPO / "inventories/background/exchanges.csv").open(e
 
 def grid(process):
     """(kg CO2e, m3 water, kg Sb eq) per kWh of a background electricity process."""
-    return (BG[(process, "ghg-co2e")], BG[(process, "water-consumed")] / 1000,
-            BG[(process, "minerals-metals-sb-eq")])
+    return (
+        BG[(process, "ghg-co2e")],
+        BG[(process, "water-consumed")] / 1000,
+        BG[(process, "minerals-metals-sb-eq")],
+    )
 
 
 SLOT_KW = 10.2 / 8  # server_max_power / gpus_per_server
@@ -53,9 +56,11 @@ def training():
 
 
 def inference_gpu_hours(months):
-    latency = (P["ecologits_latency_per_billion"] * P["active_parameters_billions"]
-               + P["ecologits_latency_per_batch"] * P["batch_size"]
-               + P["ecologits_latency_constant"])  # s per output token
+    latency = (
+        P["ecologits_latency_per_billion"] * P["active_parameters_billions"]
+        + P["ecologits_latency_per_batch"] * P["batch_size"]
+        + P["ecologits_latency_constant"]
+    )  # s per output token
     gpu_s_per_token = P["gpus_per_replica"] * latency / P["batch_size"] / P["inference_utilisation"]
     return P["output_tokens_per_month"] * months * gpu_s_per_token / 3600
 
@@ -75,12 +80,21 @@ def hardware_per_gpu_hour():
     life_h = P["hardware_lifetime"] * YEAR_H
     gpus = P["gpus_per_server"]
     return {
-        "gwp": (BG[("gpu-h100-manufacturing", "ghg-co2e")]
-                + BG[("gpu-server-chassis-manufacturing", "ghg-co2e")] / gpus) / life_h,
+        "gwp": (
+            BG[("gpu-h100-manufacturing", "ghg-co2e")]
+            + BG[("gpu-server-chassis-manufacturing", "ghg-co2e")] / gpus
+        )
+        / life_h,
         "water": P["hardware_water"] / gpus / life_h,
-        "adp": (BG[("gpu-h100-manufacturing", "minerals-metals-sb-eq")]
-                + (BG[("gpu-server-chassis-manufacturing", "minerals-metals-sb-eq")]
-                   + P["hardware_adp_gap"]) / gpus) / life_h,
+        "adp": (
+            BG[("gpu-h100-manufacturing", "minerals-metals-sb-eq")]
+            + (
+                BG[("gpu-server-chassis-manufacturing", "minerals-metals-sb-eq")]
+                + P["hardware_adp_gap"]
+            )
+            / gpus
+        )
+        / life_h,
     }
 
 
@@ -98,19 +112,25 @@ INDICATORS = ("gwp", "water", "adp")
 
 @pytest.mark.parametrize("indicator", INDICATORS)
 def test_training_stage(large2, indicator):
-    assert large2.stages.loc["training", indicator] == pytest.approx(training()[indicator], rel=1e-6)
+    assert large2.stages.loc["training", indicator] == pytest.approx(
+        training()[indicator], rel=1e-6
+    )
 
 
 @pytest.mark.parametrize("indicator", INDICATORS)
 def test_inference_stage(large2, indicator):
-    assert large2.stages.loc["inference", indicator] == pytest.approx(inference(18)[indicator], rel=1e-6)
+    assert large2.stages.loc["inference", indicator] == pytest.approx(
+        inference(18)[indicator], rel=1e-6
+    )
 
 
 @pytest.mark.parametrize("indicator", INDICATORS)
 def test_hardware_stage(large2, indicator):
     gpu_hours = P["training_gpu_hours"] + inference_gpu_hours(18)
     expected = gpu_hours * hardware_per_gpu_hour()[indicator]
-    assert large2.stages.loc["hardware-manufacturing", indicator] == pytest.approx(expected, rel=1e-6)
+    assert large2.stages.loc["hardware-manufacturing", indicator] == pytest.approx(
+        expected, rel=1e-6
+    )
 
 
 @pytest.mark.parametrize("indicator", INDICATORS)
@@ -126,22 +146,28 @@ def test_allocated_response_divides_the_whole_life_cycle(large2):
     assert large2.responses == pytest.approx(responses)
     for ind in INDICATORS:
         assert large2.per_response.loc["allocated", ind] == pytest.approx(
-            large2.total[ind] / responses, rel=1e-12)
+            large2.total[ind] / responses, rel=1e-12
+        )
 
 
 def test_months_scale_use_but_count_training_once(large2):
     longer = lca.assess("large-2", months=36)
     for ind in INDICATORS:
-        assert longer.stages.loc["training", ind] == pytest.approx(large2.stages.loc["training", ind])
+        assert longer.stages.loc["training", ind] == pytest.approx(
+            large2.stages.loc["training", ind]
+        )
         assert longer.stages.loc["inference", ind] == pytest.approx(inference(36)[ind], rel=1e-6)
         assert longer.stages.loc["model-conception", ind] == pytest.approx(
-            large2.stages.loc["model-conception", ind])
+            large2.stages.loc["model-conception", ind]
+        )
         # marginal per response does not depend on the period
         assert longer.per_response.loc["marginal", ind] == pytest.approx(
-            large2.per_response.loc["marginal", ind], rel=1e-9)
+            large2.per_response.loc["marginal", ind], rel=1e-9
+        )
     gpu_h = P["training_gpu_hours"] + inference_gpu_hours(36)
     assert longer.stages.loc["hardware-manufacturing", "gwp"] == pytest.approx(
-        gpu_h * hardware_per_gpu_hour()["gwp"], rel=1e-6)
+        gpu_h * hardware_per_gpu_hour()["gwp"], rel=1e-6
+    )
 
 
 def test_tokens_per_response_scale_per_response_figures_only(large2):
@@ -150,4 +176,5 @@ def test_tokens_per_response_scale_per_response_figures_only(large2):
         assert long_answers.total[ind] == pytest.approx(large2.total[ind])
         for kind in ("marginal", "allocated"):
             assert long_answers.per_response.loc[kind, ind] == pytest.approx(
-                2 * large2.per_response.loc[kind, ind], rel=1e-9)
+                2 * large2.per_response.loc[kind, ind], rel=1e-9
+            )

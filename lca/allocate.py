@@ -1,0 +1,428 @@
+"""Per-request footprints from a request log, streamed in chunks (``lca allocate``).
+
+Allocation rules (the same as ``lca assess``, applied per request):
+
+- the model is assessed once over ``months``; its *marginal* impacts (the stage rows flagged
+  marginal) and its *allocated* impacts (the whole life cycle) are shared over the
+  output-token equivalents it serves in that period;
+- output-token equivalents = output tokens + w x input tokens, where w is the inventory's
+  ``input_token_weight`` parameter (prefill energy of one input token as a share of one output
+  token's; 0.35 in the parametric inventories, see :mod:`lca.parametric`) when its card says
+  how many input tokens it serves (``served_input_tokens``); otherwise w = 0 and input tokens
+  carry nothing, because that inventory's per-output-token rate already absorbs prefill (the
+  calibrated large-2 utilisation does);
+- so a request of the assessed shape gets exactly ``lca assess``'s per-response figure, and
+  the requests of a log that follows the inventory's traffic add up to the assessed totals.
+
+The rates are computed once per model; each chunk (a pyarrow record batch) is then a handful
+of vectorised numpy products, so memory stays bounded by the chunk size, whatever the log size.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lca.errors import BadArgument, LCAError, Location, Problem
+from lca.schema import INDICATOR_UNITS, INDICATORS
+
+INPUT_COLUMNS = ("input_tokens", "prompt_tokens")  # first found is used
+OUTPUT_COLUMNS = ("output_tokens", "completion_tokens")
+PASSTHROUGH = ("timestamp", "model")
+BOUNDARIES = ("marginal", "allocated")
+RESULT_COLUMNS = tuple(f"{i}_{b}" for b in BOUNDARIES for i in INDICATORS)
+DEFAULT_CHUNK_ROWS = 1_000_000
+
+
+class LogError(LCAError):
+    """A request log that cannot be read: names the file, row and field."""
+
+    def __init__(self, location: Location, message: str):
+        self.problem = Problem(location, message)
+        super().__init__(str(self.problem))
+
+
+@dataclass(frozen=True)
+class Rates:
+    """One model's impacts per output-token equivalent (kg CO2e, m3, kg Sb eq)."""
+
+    model: str
+    months: float
+    input_weight: float
+    marginal: tuple[float, float, float]
+    allocated: tuple[float, float, float]
+    served_output_tokens: float
+    served_input_tokens: float
+
+    def per_request(self, output_tokens: float, input_tokens: float = 0.0) -> dict:
+        """One request's footprint: {boundary: {indicator: value}} (a scalar reference)."""
+        eq = output_tokens + self.input_weight * input_tokens
+        return {
+            b: dict(zip(INDICATORS, (eq * r for r in getattr(self, b)), strict=True))
+            for b in BOUNDARIES
+        }
+
+
+def model_rates(
+    model: str | None, months: float = 18, inventory: str | Path | None = None
+) -> Rates:
+    """Assess a model once and turn its totals into rates per output-token equivalent."""
+    from lca.assessment import assess, load_inventory
+    from lca.errors import Problems
+    from lca.resolve import resolve_parameters
+    from lca.units import magnitude_in
+
+    result = assess(model, months, 400, inventory)
+    if result.functional_unit != "response":
+        raise BadArgument(
+            f"model {result.model!r} is assessed per {result.functional_unit}, not per "
+            "token: `lca allocate` shares impacts over the tokens of a request log"
+        )
+    inv = load_inventory(model, inventory)
+    weight = 0.0
+    if result.served_input_tokens > 0:
+        values, _ = resolve_parameters(inv, Problems())
+        if "input_token_weight" in values:
+            weight = magnitude_in(values["input_token_weight"], "dimensionless")
+    equivalents = result.served_output_tokens + weight * result.served_input_tokens
+    responses = result.responses
+    marginal = tuple(
+        float(result.per_response.loc["marginal", i]) * responses / equivalents for i in INDICATORS
+    )
+    allocated = tuple(float(result.total[i]) / equivalents for i in INDICATORS)
+    return Rates(
+        result.model,
+        float(months),
+        weight,
+        marginal,
+        allocated,
+        result.served_output_tokens,
+        result.served_input_tokens,
+    )
+
+
+@dataclass
+class Summary:
+    log: str
+    output: str
+    model: str
+    months: float
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    totals: dict = field(
+        default_factory=lambda: {b: dict.fromkeys(INDICATORS, 0.0) for b in BOUNDARIES}
+    )
+    requests_by_model: dict = field(default_factory=dict)
+    rates: dict = field(default_factory=dict)
+    compute_seconds: float = 0.0
+    total_seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        per_request = {
+            b: {
+                i: (self.totals[b][i] / self.requests if self.requests else 0.0) for i in INDICATORS
+            }
+            for b in BOUNDARIES
+        }
+        return {
+            "log": self.log,
+            "output": self.output,
+            "model": self.model,
+            "months": self.months,
+            "units": dict(INDICATOR_UNITS),
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total": self.totals,
+            "mean_per_request": per_request,
+            "requests_by_model": self.requests_by_model,
+            "rates_per_output_token_equivalent": {
+                m: {
+                    "input_token_weight": r.input_weight,
+                    "marginal": dict(zip(INDICATORS, r.marginal, strict=True)),
+                    "allocated": dict(zip(INDICATORS, r.allocated, strict=True)),
+                }
+                for m, r in self.rates.items()
+            },
+            "compute_seconds": self.compute_seconds,
+            "total_seconds": self.total_seconds,
+        }
+
+
+def allocate(
+    log: str | Path,
+    output: str | Path,
+    model: str = "large-2",
+    months: float = 18,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    inventory: str | Path | None = None,
+) -> Summary:
+    """Write each request's GWP, water and ADP (marginal and allocated) to ``output`` (Parquet)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    started = time.perf_counter()
+    log, output = Path(log), Path(output)
+    if not (isinstance(chunk_rows, int) and chunk_rows > 0):
+        raise BadArgument(f"--chunk-rows must be a whole number above 0 (got {chunk_rows})")
+    if output.suffix.lower() != ".parquet":
+        raise BadArgument(f"-o {output}: the output is written as Parquet; name it *.parquet")
+    if not log.is_file():
+        raise BadArgument(f"--log {log}: no such file")
+    if log.resolve() == output.resolve():
+        raise BadArgument("the output file must not be the log itself")
+    reader = _open_log(log, chunk_rows)
+    names = reader.names
+    in_col = next((c for c in INPUT_COLUMNS if c in names), None)
+    out_col = next((c for c in OUTPUT_COLUMNS if c in names), None)
+    if out_col is None or in_col is None:
+        missing = [
+            n for n, c in (("input_tokens", in_col), ("output_tokens", out_col)) if c is None
+        ]
+        raise LogError(
+            Location(str(log), 1, missing[0]),
+            f"required column is missing (found: {', '.join(names) or 'none'}; "
+            "need input_tokens and output_tokens, or prompt_tokens and completion_tokens)",
+        )
+    keep = [c for c in PASSTHROUGH if c in names]
+    default = model_rates(model, months, inventory)
+    summary = Summary(str(log), str(output), default.model, float(months))
+    summary.rates[default.model] = default
+    rates_by_name: dict[str, Rates] = {}
+
+    def rates_of(name) -> Rates:
+        if name is None or name == "":
+            return default
+        if name not in rates_by_name:
+            rates_by_name[name] = default if inventory is not None else model_rates(name, months)
+            summary.rates[rates_by_name[name].model] = rates_by_name[name]
+        return rates_by_name[name]
+
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    writer = None
+    row0 = 0
+    try:
+        for batch in reader.batches([in_col, out_col, *keep]):
+            n = batch.num_rows
+            if n == 0:
+                continue
+            t0 = time.perf_counter()  # compute: checks, products and sums (not reading, writing)
+            inputs = _token_array(batch.column(in_col), log, in_col, row0, reader.first_row, np)
+            outputs = _token_array(batch.column(out_col), log, out_col, row0, reader.first_row, np)
+            if "model" in keep:
+                def locate(index, first=row0):
+                    return Location(str(log), first + index + reader.first_row, "model")
+
+                weights, rate_rows, per_model = _model_rates_per_row(
+                    batch.column("model"), rates_of, np, locate
+                )
+                eq = outputs + weights * inputs
+                values = [eq * rate_rows[:, k] for k in range(len(RESULT_COLUMNS))]
+                for name, count in per_model.items():
+                    summary.requests_by_model[name] = summary.requests_by_model.get(name, 0) + count
+            else:
+                eq = outputs + default.input_weight * inputs if default.input_weight else outputs
+                coefficients = default.marginal + default.allocated
+                values = [eq * r for r in coefficients]
+                summary.requests_by_model[default.model] = (
+                    summary.requests_by_model.get(default.model, 0) + n
+                )
+            for k, column in enumerate(RESULT_COLUMNS):
+                boundary, indicator = column.split("_")[1], column.split("_")[0]
+                summary.totals[boundary][indicator] += float(values[k].sum())
+            summary.input_tokens += int(inputs.sum())
+            summary.output_tokens += int(outputs.sum())
+            summary.compute_seconds += time.perf_counter() - t0
+            arrays = [batch.column(c) for c in keep]
+            arrays += [pa.array(inputs.astype(np.int64)), pa.array(outputs.astype(np.int64))]
+            arrays += [pa.array(v) for v in values]
+            table = pa.Table.from_arrays(
+                arrays, schema=_output_schema(batch.schema, keep, pa, summary)
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression="snappy")
+            writer.write_table(table)
+            row0 += n
+        if writer is None:
+            raise LogError(Location(str(log)), "the log has no requests")
+        writer.close()
+        writer = None
+        os.replace(tmp, output)
+    finally:
+        if writer is not None:
+            writer.close()
+        if tmp.exists():
+            tmp.unlink()
+    summary.requests = row0
+    summary.total_seconds = time.perf_counter() - started
+    return summary
+
+
+def _token_array(column, log: Path, name: str, row0: int, first_row: int, np):
+    """Token counts of one chunk as float64, refusing nulls, negatives and fractions."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.null_count:
+        index = pc.index(pc.is_null(column), True).as_py()
+        raise LogError(Location(str(log), row0 + index + first_row, name), "empty token count")
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        raise LogError(
+            Location(str(log), row0 + first_row, name),
+            f"token counts must be numbers (column type {column.type})",
+        )
+    values = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise LogError(
+            Location(str(log), row0 + index + first_row, name),
+            f"token count must be a whole number of 0 or more (found {values[index]:g})",
+        )
+    return values
+
+
+def _model_rates_per_row(column, rates_of, np, locate):
+    """Per-row input weight and rates, for a log whose requests name their model."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column.cast("string"))
+    names = encoded.dictionary.to_pylist()
+    indices = encoded.indices.fill_null(len(names)).to_numpy(zero_copy_only=False)
+    table = []
+    for position, name in enumerate(names):
+        try:
+            table.append(rates_of(name))
+        except LCAError as exc:  # unknown model, or one not counted in tokens
+            raise LogError(locate(int(np.argmax(indices == position))), str(exc)) from None
+    table.append(rates_of(None))
+    weights = np.array([r.input_weight for r in table])[indices]
+    coefficients = np.array([r.marginal + r.allocated for r in table])[indices]
+    counts = np.bincount(indices, minlength=len(table))
+    per_model: dict[str, int] = {}
+    for r, count in zip(table, counts, strict=True):
+        if count:
+            per_model[r.model] = per_model.get(r.model, 0) + int(count)
+    return weights, coefficients, per_model
+
+
+def _output_schema(schema, keep, pa, summary):
+    fields = [schema.field(c) for c in keep] + [
+        pa.field("input_tokens", pa.int64()),
+        pa.field("output_tokens", pa.int64()),
+    ]
+    fields += [pa.field(c, pa.float64()) for c in RESULT_COLUMNS]
+    metadata = {f"unit.{c}": INDICATOR_UNITS[c.split("_")[0]] for c in RESULT_COLUMNS}
+    metadata.update(
+        {
+            "lca.model": summary.model,
+            "lca.months": repr(summary.months),
+            "lca.rules": "lca.allocate: output tokens + input_token_weight x input tokens,"
+            " times the assessed rate per output-token equivalent",
+        }
+    )
+    return pa.schema(fields, metadata=metadata)
+
+
+class _Reader:
+    """Chunks of a CSV or Parquet log, with the spreadsheet row of its first data row."""
+
+    def __init__(self, path: Path, chunk_rows: int):
+        self.path = path
+        self.chunk_rows = chunk_rows
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                self._file = pq.ParquetFile(path)
+            except Exception as exc:
+                raise LogError(
+                    Location(str(path)), f"not a Parquet file ({_first_line(exc)})"
+                ) from None
+            self.names = list(self._file.schema_arrow.names)
+            self.first_row = 1  # the first request is row 1
+            self.kind = "parquet"
+        elif suffix in (".csv", ".txt"):
+            with path.open("rb") as fh:
+                header = fh.readline().decode("utf-8-sig", errors="replace").strip()
+            self.names = [h.strip().strip('"') for h in header.split(",")] if header else []
+            self.first_row = 2  # the header is row 1, as a spreadsheet shows it
+            self.kind = "csv"
+        else:
+            raise BadArgument(f"--log {path}: expected a .csv or .parquet file")
+
+    def batches(self, columns):
+        if self.kind == "parquet":
+            try:
+                yield from self._file.iter_batches(batch_size=self.chunk_rows, columns=columns)
+            except LCAError:
+                raise
+            except Exception as exc:
+                raise LogError(
+                    Location(str(self.path)), f"cannot read ({_first_line(exc)})"
+                ) from None
+            return
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        types = {c: pa.float64() for c in columns if c not in PASSTHROUGH}
+        types.update({c: pa.string() for c in columns if c in PASSTHROUGH})
+        # pyarrow splits a CSV on bytes: size blocks from the line length of the first 64 kB.
+        with self.path.open("rb") as fh:
+            sample = fh.read(1 << 16)
+        line = max(8, len(sample) / max(1, sample.count(b"\n")))
+        block = int(max(1 << 16, min(1 << 27, self.chunk_rows * line)))
+        try:
+            reader = pcsv.open_csv(
+                self.path,
+                read_options=pcsv.ReadOptions(block_size=block),
+                convert_options=pcsv.ConvertOptions(
+                    include_columns=list(columns), column_types=types
+                ),
+            )
+            yield from reader
+        except LCAError:
+            raise
+        except Exception as exc:
+            located = _locate_bad_cell(self.path, [c for c in columns if c not in PASSTHROUGH])
+            if located is not None:
+                raise LogError(*located) from None
+            raise LogError(Location(str(self.path)), _csv_message(exc)) from None
+
+
+def _open_log(path: Path, chunk_rows: int) -> _Reader:
+    return _Reader(path, chunk_rows)
+
+
+def _locate_bad_cell(path: Path, columns: list[str]):
+    """On a conversion error (pyarrow does not say the row), find the first bad cell."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="", errors="replace") as fh:
+        rows = csv.reader(fh)
+        header = [h.strip() for h in next(rows, [])]
+        wanted = [(header.index(c), c) for c in columns if c in header]
+        for number, cells in enumerate(rows, start=2):
+            for index, name in wanted:
+                cell = cells[index].strip() if index < len(cells) else ""
+                try:
+                    float(cell)
+                except ValueError:
+                    what = "empty token count" if not cell else f"not a number: {cell!r}"
+                    return Location(str(path), number, name), what
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _csv_message(exc: Exception) -> str:
+    """pyarrow says 'In CSV column #1: Row #4: CSV conversion error ...'; keep it readable."""
+    return f"cannot read the CSV ({_first_line(exc)})"

@@ -1,0 +1,161 @@
+"""The report's two figures (system boundary, impacts by stage) as a few drawing primitives,
+so that the same figure is drawn as inline SVG (HTML, Markdown) and as vector graphics in the
+PDF. Coordinates are in points, origin top left, y downwards (as in SVG).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lca.schema import INDICATOR_NAMES, INDICATORS, STAGES
+
+STAGE_COLOURS = {
+    "model-conception": "#8c6bb1",
+    "data-center-construction": "#969696",
+    "hardware-manufacturing": "#e6550d",
+    "training": "#3182bd",
+    "inference": "#31a354",
+    "network": "#fdae6b",
+    "end-user-equipment": "#d6616b",
+}
+INK = "#222222"
+MUTED = "#666666"
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    stroke: str | None = None
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float  # baseline
+    text: str
+    size: float = 10
+    anchor: str = "start"  # start | middle | end
+    bold: bool = False
+    fill: str = INK
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    stroke: str = MUTED
+    width: float = 1.2
+    arrow: bool = False
+
+
+@dataclass
+class Figure:
+    width: float
+    height: float
+    title: str
+    items: list = field(default_factory=list)
+
+
+def _box(fig: Figure, x, y, w, h, lines: list[str], fill: str, dashed=False, ink=INK) -> None:
+    fig.items.append(Rect(x, y, w, h, fill, stroke=MUTED, dashed=dashed))
+    top = y + h / 2 - (len(lines) - 1) * 6 + 3.5
+    for k, line in enumerate(lines):
+        fig.items.append(Text(x + w / 2, top + 12 * k, line, 9.5, "middle", False, ink))
+
+
+BOUNDARY_LINES = {
+    "model-conception": ["Model", "conception"],
+    "hardware-manufacturing": ["Hardware", "manufacturing"],
+    "data-center-construction": ["Data-center", "construction"],
+    "training": ["Training"],
+    "inference": ["Inference"],
+    "network": ["Network"],
+    "end-user-equipment": ["End-user", "equipment"],
+}
+
+
+def boundary_diagram(scope: dict) -> Figure:
+    """Stages in life-cycle order inside the boundary; exclusions outside, dashed."""
+    included = {s["stage"]: s["included"] for s in scope["stages"]}
+    fig = Figure(720, 250, "System boundary: stages included and excluded")
+    fig.items.append(Rect(10, 10, 700, 150, "#f4f8fb", stroke="#3182bd"))
+    fig.items.append(Text(20, 28, "System boundary (cradle to use)", 10, "start", True))
+    # Upstream (manufacturing and construction) feed training and inference; use goes on to
+    # the network and user devices.
+    positions = {
+        "model-conception": (25, 45), "hardware-manufacturing": (25, 100),
+        "data-center-construction": (145, 100), "training": (285, 45),
+        "inference": (405, 72), "network": (525, 45), "end-user-equipment": (525, 100),
+    }
+    w, h = 100, 40
+    for stage in STAGES:
+        x, y = positions[stage]
+        if included.get(stage):
+            _box(fig, x, y, w, h, BOUNDARY_LINES[stage], STAGE_COLOURS[stage] + "33")
+        else:
+            _box(fig, x, y, w, h, BOUNDARY_LINES[stage] + ["(excluded)"], "#ffffff", True, MUTED)
+    arrows = [
+        ((125, 65), (285, 65)), ((125, 120), (145, 120)), ((245, 120), (285, 80)),
+        ((245, 115), (405, 95)), ((385, 65), (405, 85)), ((505, 85), (525, 65)),
+        ((505, 98), (525, 118)),
+    ]
+    for (x1, y1), (x2, y2) in arrows:
+        fig.items.append(Line(x1, y1, x2, y2, arrow=True))
+    fig.items.append(Text(668, 100, "to the", 9, "middle"))
+    fig.items.append(Text(668, 112, "user", 9, "middle", True))
+    fig.items.append(Line(628, 120, 700, 120, arrow=True))
+    outside = [e for e in scope["excluded"]]
+    fig.items.append(Text(20, 185, "Outside the boundary", 10, "start", True, MUTED))
+    x = 20
+    for e in outside[:4]:
+        _box(fig, x, 195, 160, 40, [e["item"].replace("-", " ").capitalize(), "(excluded)"],
+             "#ffffff", True, MUTED)
+        x += 175
+    if not outside:
+        fig.items.append(Text(20, 215, "nothing declared", 9, "start", False, MUTED))
+    return fig
+
+
+def stacked_shares_chart(impact: dict) -> Figure:
+    """One bar per indicator, split by stage (percent of the life-cycle total)."""
+    shares = impact["shares_percent"]
+    fig = Figure(720, 250, "Impacts by life-cycle stage, percent of each indicator's total")
+    left, width, bar_h, gap, top = 200, 500, 30, 18, 20
+    for k, ind in enumerate(INDICATORS):
+        y = top + k * (bar_h + gap)
+        fig.items.append(Text(left - 8, y + bar_h / 2 + 3.5, INDICATOR_NAMES[ind], 9.5, "end"))
+        fig.items.append(Text(left - 8, y + bar_h / 2 + 15, f"({impact['units'][ind]})", 8.5,
+                              "end", False, MUTED))
+        x = left
+        for stage in STAGES:
+            share = max(0.0, float(shares[stage][ind]))
+            seg = width * share / 100.0
+            if seg <= 0:
+                continue
+            fig.items.append(Rect(x, y, seg, bar_h, STAGE_COLOURS[stage]))
+            if share >= 7:
+                fig.items.append(Text(x + seg / 2, y + bar_h / 2 + 3.5, f"{share:.0f} %", 9,
+                                      "middle", True, "#ffffff"))
+            x += seg
+    axis_y = top + 3 * (bar_h + gap) - gap + 6
+    fig.items.append(Line(left, axis_y, left + width, axis_y, MUTED, 0.8))
+    for pct in (0, 25, 50, 75, 100):
+        x = left + width * pct / 100
+        fig.items.append(Line(x, axis_y, x, axis_y + 4, MUTED, 0.8))
+        fig.items.append(Text(x, axis_y + 14, f"{pct} %", 8.5, "middle", False, MUTED))
+    legend_y = axis_y + 32
+    x = 20
+    for k, stage in enumerate(STAGES):
+        if k == 4:
+            x, legend_y = 20, legend_y + 18
+        fig.items.append(Rect(x, legend_y - 9, 10, 10, STAGE_COLOURS[stage]))
+        fig.items.append(Text(x + 14, legend_y, stage, 9))
+        x += 14 + 6.0 * len(stage) + 26
+    return fig

@@ -1,0 +1,288 @@
+"""The report's reading order: sections made of a few block kinds (paragraph, list, table,
+figure, headline cards), built once from the report data so that HTML, PDF and Markdown show
+the same content with the same number formatting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lca.report import charts
+from lca.report.numbers import (
+    RESPONSE_DISPLAY,
+    TOTAL_DISPLAY,
+    fmt,
+    fmt_percent,
+    fmt_response,
+    fmt_total,
+    order_of_magnitude,
+)
+from lca.schema import INDICATOR_NAMES, INDICATORS
+
+
+@dataclass
+class Block:
+    kind: str  # p | list | table | figure | headline | note
+    text: str = ""
+    items: list = field(default_factory=list)
+    headers: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    figure: charts.Figure | None = None
+    ident: str = ""
+    widths: list = field(default_factory=list)  # relative column widths (PDF)
+    link_column: int | None = None  # cells of this column name a section (HTML links)
+
+
+@dataclass
+class Section:
+    ident: str
+    title: str
+    blocks: list[Block]
+
+
+def P(text: str) -> Block:
+    return Block("p", text=text)
+
+
+def L(items: list[str]) -> Block:
+    return Block("list", items=list(items))
+
+
+def T(headers, rows, ident="", widths=None, link_column=None) -> Block:
+    return Block("table", headers=list(headers), rows=[list(r) for r in rows], ident=ident,
+                 widths=list(widths or []), link_column=link_column)
+
+
+def headline_cards(doc: dict) -> list[dict]:
+    """The three headline indicators, one card per indicator and quantity, with stable ids."""
+    h = doc["headline"]
+    cards = []
+    for ind in INDICATORS:
+        cards.append({"id": f"headline-training-{ind}", "indicator": ind,
+                      "label": f"Training, absolute ({INDICATOR_NAMES[ind]})",
+                      "value": fmt_total(ind, h["training_absolute"][ind])})
+    for ind in INDICATORS:
+        cards.append({"id": f"headline-marginal-{ind}", "indicator": ind,
+                      "label": f"Marginal, per {doc['scope']['unit_label']} "
+                               f"({INDICATOR_NAMES[ind]})",
+                      "value": fmt_response(ind, h["marginal_per_response"][ind])})
+    for ind in INDICATORS:
+        cards.append({"id": f"headline-inference-share-{ind}", "indicator": ind,
+                      "label": f"Inference share of the life-cycle total ({INDICATOR_NAMES[ind]})",
+                      "value": fmt_percent(h["inference_share_percent"][ind])})
+    return cards
+
+
+def stage_rows(doc: dict) -> tuple[list, list]:
+    ia = doc["impact_assessment"]
+    headers = ["stage"]
+    for ind in INDICATORS:
+        headers += [TOTAL_DISPLAY[ind][1], "%"]
+    rows = []
+    for stage, values in ia["stages"].items():
+        row = [stage]
+        for ind in INDICATORS:
+            row += [fmt(values[ind] * TOTAL_DISPLAY[ind][0]),
+                    fmt_percent(ia["shares_percent"][stage][ind])]
+        rows.append(row)
+    total = ["total"]
+    for ind in INDICATORS:
+        total += [fmt(ia["total"][ind] * TOTAL_DISPLAY[ind][0]), "100 %"]
+    rows.append(total)
+    return headers, rows
+
+
+def _published_rows(doc: dict) -> list[list[str]]:
+    out = []
+    for r in doc["published"]["rows"] or []:
+        ind = r["indicator"]
+        if r["unit"] == "%":
+            out.append([r["figure"], ind, r["published"], fmt_percent(r["computed"]), ""])
+        elif r["figure"] == "total":
+            out.append([r["figure"], ind, fmt_total(ind, r["published"]),
+                        fmt_total(ind, r["computed"]), f"{r['ratio']:.3f}"])
+        else:
+            out.append([r["figure"], ind, fmt_response(ind, r["published"]),
+                        fmt_response(ind, r["computed"]), f"{r['ratio']:.3f}"])
+    return out
+
+
+def _equivalent_rows(entries: list[dict], amount_text) -> list[list[str]]:
+    return [[amount_text(e["indicator"]), f"~ {order_of_magnitude(e['count'])} {e['label']}",
+             f"{e['factor']:g} {e['factor_unit']}", e["source"]] for e in entries]
+
+
+UNCERTAINTY_LABELS = {
+    "total": "life-cycle total",
+    "per_response_marginal": "per response, marginal",
+    "per_response_allocated": "per response, allocated",
+}
+
+
+def uncertainty_rows(doc: dict) -> list[list[str]]:
+    out = []
+    for r in doc["uncertainty"]["rows"]:
+        ind, q = r["indicator"], r["quantity"]
+        scale, unit = (TOTAL_DISPLAY if q == "total" else RESPONSE_DISPLAY)[ind]
+        out.append([INDICATOR_NAMES[ind], UNCERTAINTY_LABELS[q], unit] +
+                   [fmt(r[k] * scale) for k in ("mean", "std", "p2_5", "p50", "p97_5")])
+    return out
+
+
+def build_outline(doc: dict) -> list[Section]:
+    ident, scope, ia = doc["identification"], doc["scope"], doc["impact_assessment"]
+    h = doc["headline"]
+    sections = []
+
+    sections.append(Section("identification", "1. Identification", [
+        T(["item", "value"], [
+            ["model", f"{ident['display_name']} ({ident['model']})"],
+            ["developer", ident["developer"]], ["release", ident["release"]],
+            ["report date", ident["date"]],
+            ["engine", f"{ident['engine']} {ident['engine_version']}"],
+            ["inventory hash (SHA-256)", ident["inventory_hash"]],
+            ["base data and methods hash (SHA-256)", ident["base_data_hash"]],
+            ["commissioner", ident["commissioner"]], ["practitioner", ident["practitioner"]],
+        ], ident="identification-table", widths=[1, 3]),
+        P("Standards claimed:"),
+        L([f"{s['name']}: {s['claim']}." for s in ident["standards"]]),
+        P("Sources on the model:"), L(ident["model_sources"]),
+    ]))
+
+    goal = doc["goal"]
+    sections.append(Section("goal", "2. Goal", [
+        P(goal["purpose"]), P("Audience: " + goal["audience"]), P(goal["comparative"]),
+    ]))
+
+    stage_table = [[s["stage"], "included" if s["included"] else "excluded", s["note"]]
+                   for s in scope["stages"]]
+    stage_table += [[e["item"], "excluded", e["reason"]] for e in scope["excluded"]]
+    sections.append(Section("scope", "3. Scope", [
+        P("Function: " + scope["function"]),
+        P("Functional units:"),
+        L([f"{u['name']}: {u['description']}" for u in scope["functional_units"]]),
+        P(f"Reference flow: {scope['reference_flow']}."),
+        Block("figure", figure=charts.boundary_diagram(scope), ident="boundary-diagram"),
+        T(["stage", "status", "why"], stage_table, ident="stages-table", widths=[1.3, 0.7, 4]),
+        P("Cut-off rules: " + scope["cutoff"]),
+        P("Electricity: " + scope["electricity"]),
+    ]))
+
+    alloc = doc["allocation"]
+    sections.append(Section("allocation", "4. Allocation", [
+        L(alloc["rules"]),
+        T(["stage", "activity", "amount over the period", "unit", "serves", "marginal",
+           "source"],
+          [[r["stage"], r["activity"], r["amount"], r["unit"], r["serves"],
+            "yes" if r["marginal"] else "no", r["source"]] for r in alloc["rows"]],
+          ident="allocation-table", widths=[1.2, 1.3, 1.8, 0.5, 0.7, 0.6, 2]),
+    ]))
+
+    inv = doc["inventory"]
+    sections.append(Section("inventory", "5. Inventory", [
+        P(f"{len(inv['parameters'])} parameters, {inv['activities']} foreground activities, "
+          f"{inv['exchanges']} exchanges and {inv['stage_rows']} stage rows. Every parameter "
+          "with its value, unit, kind and source (formulas are shown with their value):"),
+        T(["parameter", "value", "unit", "kind", "source"],
+          [[p["name"], p["value"] + (f" = {p['formula']}" if p["formula"] else ""), p["unit"],
+            p["kind"], p["source"]] for p in inv["parameters"]],
+          ident="parameters-table", widths=[1.5, 1.6, 0.9, 0.8, 3.2]),
+    ]))
+
+    headers, rows = stage_rows(doc)
+    sections.append(Section("impact-assessment", "6. Impact assessment", [
+        T(["indicator", "unit", "method", "source", "factors"],
+          [[m["name"], m["unit"], m["description"], m["source"],
+            f"{m['factors']} in {m['factors_file']} (sha256 {m['factors_hash'][:12]})"]
+           for m in ia["methods"]], ident="methods-table", widths=[1, 0.6, 2.2, 2.2, 1.3]),
+        P(f"Results of the life cycle (training plus {scope['months']:g} months of use), by "
+          "stage:"),
+        T(headers, rows, ident="results-table", widths=[1.8] + [0.8, 0.6] * 3),
+        Block("figure", figure=charts.stacked_shares_chart(ia), ident="stages-chart"),
+        P(f"Per {scope['unit_label']}:"),
+        T(["boundary"] + [RESPONSE_DISPLAY[i][1] for i in INDICATORS],
+          [[f"{k}", *[fmt(ia["per_response"][k][i] * RESPONSE_DISPLAY[i][0])
+                      for i in INDICATORS]] for k in ("marginal", "allocated")],
+          ident="per-response-table"),
+    ]))
+
+    sections.append(Section("headline", "7. Headline indicators", [
+        P("The three indicators Mistral AI proposed that every model disclose:"),
+        Block("headline", items=headline_cards(doc), ident="headline-cards"),
+        L([f"{k.replace('_', ' ')}: {v}" for k, v in h["definitions"].items()]),
+    ]))
+
+    pub = doc["published"]
+    if pub["rows"]:
+        blocks = [P("Source: " + pub["source"] + "."),
+                  T(["figure", "indicator", "published", "computed", "computed / published"],
+                    _published_rows(doc), ident="published-table",
+                    widths=[2.2, 0.7, 1.1, 1.1, 1])]
+    else:
+        blocks = [P("The developer published no figures for this model.")]
+    sections.append(Section("published", "8. Published figures next to ours", blocks))
+
+    eq = doc["equivalents"]
+    sections.append(Section("equivalents", "9. Equivalents (orders of magnitude)", [
+        P(eq["note"]),
+        T(["amount", "is about", "factor", "source"],
+          _equivalent_rows(eq["per_response_marginal"],
+                           lambda i: f"one {scope['functional_unit']}: " + fmt_response(
+                               i, h["marginal_per_response"][i]))
+          + _equivalent_rows(eq["life_cycle_total"],
+                             lambda i: "life cycle: " + fmt_total(i, ia["total"][i])),
+          ident="equivalents-table", widths=[1.6, 1.8, 1.2, 3.2]),
+    ]))
+
+    unc = doc["uncertainty"]
+    if unc["computed"]:
+        blocks = [P(unc["statement"]),
+                  T(["indicator", "quantity", "unit", "mean", "std", "p2.5", "p50", "p97.5"],
+                    uncertainty_rows(doc), ident="uncertainty-table",
+                    widths=[1.8, 1.5, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8])]
+    else:
+        blocks = [P("Quantitative uncertainty: not computed. Run a Monte Carlo analysis and "
+                    "pass its result with --uncertainty FILE.json.")]
+    sections.append(Section("uncertainty", "10. Uncertainty", blocks))
+
+    dq = doc["data_quality"]
+    sections.append(Section("data-quality", "11. Data quality and limitations", [
+        P(dq["statement"]),
+        T(["kind", "parameters", "meaning"], [[k["kind"], str(k["count"]), k["meaning"]]
+                                               for k in dq["kinds"]], ident="kinds-table",
+          widths=[1, 0.8, 4]),
+        P("Limitations:"), L(dq["limitations"]),
+    ]))
+
+    review = doc["critical_review"]
+    sections.append(Section("critical-review", "12. Critical review", [
+        P(f"Status: {review['status']}. {review['statement']}"),
+    ]))
+
+    sections.append(Section("communication", "13. Communication rules (AFNOR Spec 2314)", [
+        P("Rules for honest environmental claims made with these figures:"),
+        L(doc["communication_rules"]),
+    ]))
+
+    checklist = doc["checklist"]
+    passed = sum(1 for c in checklist if c["status"] == "pass")
+    sections.append(Section("checklist", "14. Standards checklist", [
+        P(f"{passed} of {len(checklist)} items pass. Each item is computed from the inventory "
+          "and the results, not declared by the author."),
+        T(["item", "requirement", "standards", "section", "status", "detail"],
+          [[c["id"], c["requirement"], c["standards"], c["section"], c["status"].upper(),
+            c["detail"]] for c in checklist], ident="checklist-table",
+          widths=[1.1, 2, 1.3, 1, 0.6, 2.6], link_column=3),
+    ]))
+    return sections
+
+
+def summary_line(doc: dict) -> str:
+    """One sentence with the headline figures (page subtitle)."""
+    h, ia = doc["headline"], doc["impact_assessment"]
+    return (f"Life cycle: {fmt_total('gwp', ia['total']['gwp'])}, "
+            f"{fmt_total('water', ia['total']['water'])}, {fmt_total('adp', ia['total']['adp'])}. "
+            f"Per {doc['scope']['unit_label']} (marginal): "
+            f"{fmt_response('gwp', h['marginal_per_response']['gwp'])}, "
+            f"{fmt_response('water', h['marginal_per_response']['water'])}, "
+            f"{fmt_response('adp', h['marginal_per_response']['adp'])}.")
