@@ -57,3 +57,20 @@ def set_parameter(inventory: Path, name: str, value: str) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+@pytest.fixture()
+def run_cli():
+    """Run `lca ARGS` as a user would; returns stdout (or stderr when a failure is expected)."""
+    import subprocess
+    import sys
+
+    def run(args, columns=120, expect=0):
+        env = dict(os.environ, COLUMNS=str(columns))
+        done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == expect, done.stderr
+        return done.stdout if expect == 0 else done.stderr
+
+    return run

@@ -12,27 +12,6 @@ from lca.allocate import LogError, allocate, model_rates
 from lca.errors import BadArgument
 
 
-@pytest.fixture()
-def run_cli():
-    """Run `lca ARGS` as a user would; returns stdout (exit code 0 expected)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parent.parent
-
-    def run(args, columns=120, expect=0):
-        env = dict(os.environ, COLUMNS=str(columns))
-        done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert done.returncode == expect, done.stderr
-        return done.stdout if expect == 0 else done.stderr
-
-    return run
-
-
 def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)

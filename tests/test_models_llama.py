@@ -17,27 +17,6 @@ from __future__ import annotations
 
 import pytest
 
-
-@pytest.fixture()
-def run_cli():
-    """Run `lca ARGS` as a user would; returns stdout (exit code 0 expected)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parent.parent
-
-    def run(args, columns=120, expect=0):
-        env = dict(os.environ, COLUMNS=str(columns))
-        done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert "Traceback" not in done.stderr, done.stderr
-        assert done.returncode == expect, done.stderr
-        return done.stdout if expect == 0 else done.stderr
-
-    return run
-
 PUBLISHED = {  # model: (GPU-hours, location-based t CO2eq), from Meta's model card
     "llama-3.1-8b": (1.46e6, 420),
     "llama-3.1-70b": (7.0e6, 2040),
