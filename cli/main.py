@@ -23,28 +23,6 @@ app = typer.Typer(
 )
 
 
-def _register_command_groups() -> None:
-    """Command groups live in their own modules (one concern each)."""
-    from cli.inventory import inventory_app
-
-    app.add_typer(inventory_app, name="inventory")
-
-    from cli.allocate import allocate
-
-    app.command(name="allocate")(allocate)
-
-    from cli.report import report
-
-    app.command(name="report")(report)
-
-    from cli.uncertainty import register as register_uncertainty
-
-    register_uncertainty(app)  # uncertainty, sensitivity, compare
-
-
-_register_command_groups()
-
-
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
@@ -104,6 +82,29 @@ def models() -> None:
     from lca.catalog import model_entries
 
     render.print_models(model_entries())
+
+
+def _register_command_groups() -> None:
+    """Commands beyond assess and models live in their own modules (one concern each), listed
+    in the order a user meets them."""
+    from cli.report import report
+
+    app.command(name="report")(report)
+
+    from cli.uncertainty import register as register_uncertainty
+
+    register_uncertainty(app)  # uncertainty, sensitivity, compare
+
+    from cli.allocate import allocate
+
+    app.command(name="allocate")(allocate)
+
+    from cli.inventory import inventory_app
+
+    app.add_typer(inventory_app, name="inventory")
+
+
+_register_command_groups()
 
 
 def run() -> None:
