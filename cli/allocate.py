@@ -59,7 +59,6 @@ def print_summary(data: dict, as_json: bool) -> None:
         json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
-    from rich.console import Console
     from rich.table import Table
 
     title = (
@@ -88,4 +87,6 @@ def print_summary(data: dict, as_json: bool) -> None:
             f"{mean['water'] * 1e6:.4g}",
             f"{mean['adp'] * 1e6:.4g}",
         )
-    Console(soft_wrap=False, width=max(120, Console().width)).print(table)
+    from cli.render import wide_console
+
+    wide_console().print(table)

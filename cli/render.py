@@ -14,6 +14,14 @@ STAGE_SCALE = {"gwp": (1e-3, "t CO2e"), "water": (1.0, "m3"), "adp": (1.0, "kg S
 RESPONSE_SCALE = {"gwp": (1e3, "g CO2e"), "water": (1e6, "mL"), "adp": (1e6, "mg Sb eq")}
 
 
+def wide_console(min_width: int = 120):
+    """A rich console for result tables: at least ``min_width`` columns, so that tables piped
+    to a file or another program (80 columns by default) are not folded."""
+    from rich.console import Console
+
+    return Console(soft_wrap=False, width=max(min_width, Console().width))
+
+
 def print_json(result: AssessmentResult) -> None:
     json.dump(result.to_dict(), sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -47,10 +55,9 @@ def _fmt(value: float) -> str:
 
 
 def print_tables(result: AssessmentResult) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(soft_wrap=False)
+    console = wide_console()
     unit_label = (
         f"responses of {result.tokens_per_response} tokens"
         if result.functional_unit == "response"
@@ -133,7 +140,6 @@ def print_tables(result: AssessmentResult) -> None:
 
 
 def print_models(entries) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(
@@ -158,7 +164,7 @@ def print_models(entries) -> None:
             e.description,
         )
     # Wide enough for the descriptions even when piped (rich assumes 80 columns then).
-    Console(soft_wrap=False, width=max(Console().width, 160)).print(table)
+    wide_console(160).print(table)
 
 
 KIND_COLUMNS = ("sourced", "measured", "modeled", "calibrated", "assumed")

@@ -134,11 +134,12 @@ def _uncertainty_csv(data: dict) -> None:
 
 
 def _uncertainty_tables(data: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     stage_scale, response_scale = _scales()
-    console = Console(soft_wrap=False)
+    from cli.render import wide_console
+
+    console = wide_console()
     for ind, block in data["indicators"].items():
         table = Table(title=f"{ind}: {data['iterations']:,} iterations, seed {data['seed']}, "
                             f"{data['months']:g} months, {data['tokens_per_response']}-token "
@@ -233,12 +234,12 @@ def sensitivity(
 
 
 def _sensitivity_tables(data, result, top) -> None:
-    from rich.console import Console
     from rich.table import Table
 
+    from cli.render import wide_console
     from lca.uncertainty.charts import text_bars
 
-    console = Console(soft_wrap=False)
+    console = wide_console()
     for ind, drivers in result.items():
         shown = drivers[:top]
         table = Table(title=f"{ind} ({data['units'][ind]}), {data['output']}: Sobol indices "
@@ -341,13 +342,14 @@ def compare(
 
 
 def _compare_table(rows) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from lca.uncertainty.charts import text_bars
 
     stage_scale, response_scale = _scales()
-    console = Console(soft_wrap=False)
+    from cli.render import wide_console
+
+    console = wide_console()
     table = Table(title="Scenarios", title_justify="left")
     table.add_column("scenario")
     for ind in ("gwp", "water", "adp"):
