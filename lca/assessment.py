@@ -12,6 +12,7 @@ Allocation rules (also stated in the README):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from lca import __version__, store
 from lca.catalog import data_root, find_model
 from lca.errors import BadArgument, BadValue, InventoryError, Location, Problem, Problems
 from lca.resolve import (
+    ResolvedBase,
+    ResolvedModel,
     resolve_base,
     resolve_model,
     scenario_values,
@@ -29,7 +32,7 @@ from lca.resolve import (
 )
 from lca.results import AssessmentResult, empty_frame
 from lca.schema import INDICATORS, SERVES, STAGES
-from lca.text_inventory import Inventory, read_base, read_inventory
+from lca.text_inventory import BaseData, Inventory, read_base, read_inventory
 
 
 def load_inventory(
@@ -53,6 +56,39 @@ def load_inventory(
     return read_inventory(find_model(model, root).directory, root=root, problems=problems)
 
 
+@dataclass
+class PreparedModel:
+    """A model read, checked against the base data, and its Brightway project built (or
+    found in the store): what every calculation starts from."""
+
+    inventory: Inventory
+    base_text: BaseData
+    base: ResolvedBase
+    resolved: ResolvedModel
+    project: Path
+    manifest: dict
+    key: str
+
+
+def prepare(
+    model: str | None = None, inventory: str | Path | None = None, inv: Inventory | None = None
+) -> PreparedModel:
+    """Read (unless ``inv`` is given, e.g. an edited copy in memory), check every problem in
+    one pass, and make sure the Brightway project exists."""
+    problems = Problems()
+    if inv is None:
+        inv = load_inventory(model, inventory, problems)
+    base_text = read_base(data_root())
+    base = resolve_base(base_text)
+    resolved = resolve_model(inv, base, problems)
+    key = store.content_hash(base_text.files, inv.files)
+
+    from lca.brightway_graph import build_project  # imports bw2data only when a build is due
+
+    project, manifest = store.ensure_project(key, lambda d: build_project(d, base, resolved))
+    return PreparedModel(inv, base_text, base, resolved, project, manifest, key)
+
+
 def assess(
     model: str | None = "large-2",
     months: float = 18,
@@ -64,16 +100,10 @@ def assess(
         raise BadArgument(f"--months must be a number of months above 0 (got {months})")
     if not (isinstance(tokens_per_response, int) and tokens_per_response > 0):
         raise BadArgument(f"--tokens must be a whole number above 0 (got {tokens_per_response})")
-    problems = Problems()
-    inv = load_inventory(model, inventory, problems)
-    base_text = read_base(data_root())
-    base = resolve_base(base_text)
-    resolved = resolve_model(inv, base, problems)
-    key = store.content_hash(base_text.files, inv.files)
-
-    from lca.brightway_graph import build_project  # imports bw2data only when a build is due
-
-    project, manifest = store.ensure_project(key, lambda d: build_project(d, base, resolved))
+    prepared = prepare(model, inventory)
+    inv, base_text, base, resolved = (prepared.inventory, prepared.base_text, prepared.base,
+                                      prepared.resolved)
+    project, manifest, key = prepared.project, prepared.manifest, prepared.key
 
     values = scenario_values(resolved, months)
     nodes = dict(base.nodes, **resolved.nodes)

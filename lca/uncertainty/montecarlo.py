@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lca.assessment import PreparedModel
 from lca.errors import BadArgument
 from lca.schema import INDICATOR_UNITS, STAGES
 
@@ -23,38 +24,12 @@ CHUNK_SIZE = 20_000
 MAX_ITERATIONS = 10_000_000
 
 
-@dataclass
-class LoadedModel:
-    """A model read, checked, and its Brightway project built (or found in the store)."""
+def load_model(model: str | None = "large-2", inventory=None, inv=None) -> PreparedModel:
+    """As ``assess`` does: read, check, make sure the project exists (``inv``: an Inventory
+    already in memory, such as a scenario's edited copy)."""
+    from lca.assessment import prepare
 
-    inventory: object
-    base: object
-    resolved: object
-    project: Path
-    manifest: dict
-    key: str
-
-
-def load_model(model: str | None = "large-2", inventory=None, inv=None) -> LoadedModel:
-    """As ``assess`` does: read, resolve, make sure the project exists. ``inv`` is an
-    Inventory already in memory (a scenario's edited copy)."""
-    from lca import store
-    from lca.assessment import load_inventory
-    from lca.catalog import data_root
-    from lca.resolve import resolve_base, resolve_model
-    from lca.text_inventory import read_base
-
-    if inv is None:
-        inv = load_inventory(model, inventory)
-    base_text = read_base(data_root())
-    base = resolve_base(base_text)
-    resolved = resolve_model(inv, base)
-    key = store.content_hash(base_text.files, inv.files)
-
-    from lca.brightway_graph import build_project
-
-    project, manifest = store.ensure_project(key, lambda d: build_project(d, base, resolved))
-    return LoadedModel(inv, base, resolved, project, manifest, key)
+    return prepare(model, inventory, inv)
 
 
 def sampled_distributions(resolved) -> list:
@@ -97,7 +72,7 @@ def check_run(iterations: int, seed: int) -> None:
         raise BadArgument(f"--seed must be a whole number of 0 or more (got {seed})")
 
 
-def compile_for(loaded: LoadedModel, months: float, tokens_per_response: int, static=None):
+def compile_for(loaded: PreparedModel, months: float, tokens_per_response: int, static=None):
     from lca.uncertainty.system import compile_model, static_system
 
     if not (isinstance(months, int | float) and math.isfinite(months) and 0 < months <= 1200):
