@@ -33,6 +33,18 @@ def large2():
     return lca.assess("large-2", months=18)
 
 
+@pytest.fixture(scope="session")
+def large2_report_doc(large2):
+    """The disclosure report document of the 18-month large-2 result, with a pinned date."""
+    from lca.assessment import load_inventory
+    from lca.catalog import data_root
+    from lca.report.model import build_report
+    from lca.text_inventory import read_base
+
+    return build_report(large2, load_inventory("large-2"), read_base(data_root()),
+                        date="2025-07-22")
+
+
 @pytest.fixture()
 def large2_copy(tmp_path) -> Path:
     """A private copy of the large-2 text inventory, to edit in a test."""

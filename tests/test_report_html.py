@@ -170,15 +170,10 @@ def number_in(text: str, unit: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, large2):
-    from lca.assessment import load_inventory
-    from lca.catalog import data_root
+def rendered(tmp_path_factory, large2_report_doc):
     from lca.report.html import render_html
-    from lca.report.model import build_report
-    from lca.text_inventory import read_base
 
-    doc = build_report(large2, load_inventory("large-2"), read_base(data_root()),
-                       date="2025-07-22")
+    doc = large2_report_doc
     folder = tmp_path_factory.mktemp("html-report")
     page = folder / "report.html"
     page.write_bytes(render_html(doc))

@@ -13,15 +13,10 @@ from lca.report.numbers import fmt_percent, fmt_response, fmt_total
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory, large2):
-    from lca.assessment import load_inventory
-    from lca.catalog import data_root
-    from lca.report.model import build_report
+def pdf(tmp_path_factory, large2_report_doc):
     from lca.report.pdf import render_pdf
-    from lca.text_inventory import read_base
 
-    doc = build_report(large2, load_inventory("large-2"), read_base(data_root()),
-                       date="2025-07-22")
+    doc = large2_report_doc
     folder = tmp_path_factory.mktemp("pdf-report")
     path = folder / "report.pdf"
     path.write_bytes(render_pdf(doc))
