@@ -5,29 +5,46 @@
     >>> result.stages          # DataFrame: stages x (gwp, water, adp)
     >>> result.per_response    # DataFrame: marginal / allocated, per 400-token response
 
-Heavy libraries (pandas, Pint, Brightway) load on first use, so ``import lca`` stays cheap.
+This module is a lazy façade (PEP 562): ``import lca`` loads nothing heavy; pandas, Pint and
+Brightway load when a function that needs them is first called. The layers, from the bottom:
+units and formulas, schema and readers, resolve, boundary, engine, analyses (assessment,
+uncertainty, allocate...), report, cli; each imports only from the layers below it (see
+ARCHITECTURE in the README and tests/test_architecture.py).
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["assess", "list_models", "load_inventory", "__version__"]
+# public name -> module that defines it (loaded on first use)
+_FUNCTIONS = {
+    "assess": "lca.assessment",
+    "list_models": "lca.catalog",
+    "load_inventory": "lca.catalog",
+    "monte_carlo": "lca.uncertainty.montecarlo",
+    "sensitivity": "lca.uncertainty.sensitivity",
+    "compare": "lca.uncertainty.scenarios",
+    "make_report": "lca.report",
+}
+_MODULES = {
+    "allocate", "assessment", "boundary", "catalog", "cli", "distributions", "engine", "errors",
+    "files", "formulas", "inventories", "measurements", "parametric", "report", "resolve",
+    "results", "schema", "text_inventory", "uncertainty", "units", "workbook",
+}
+
+__all__ = ["__version__", *sorted(_FUNCTIONS)]
 
 
-def assess(model="large-2", months=18, tokens_per_response=400, inventory=None):
-    """Impacts of ``model`` over ``months`` of use: see :func:`lca.assessment.assess`."""
-    from lca.assessment import assess as _assess
-
-    return _assess(model, months, tokens_per_response, inventory)
-
-
-def load_inventory(model=None, inventory=None):
-    from lca.assessment import load_inventory as _load
-
-    return _load(model, inventory)
+def __getattr__(name: str):
+    if name in _FUNCTIONS:
+        module = importlib.import_module(_FUNCTIONS[name])
+        return getattr(module, name)
+    if name in _MODULES:
+        return importlib.import_module(f"lca.{name}")
+    raise AttributeError(f"module 'lca' has no attribute {name!r}")
 
 
-def list_models():
-    """The models shipped under inventories/ (name, aliases, description)."""
-    from lca.catalog import model_entries
-
-    return model_entries()
+def __dir__():
+    return sorted([*globals(), *_FUNCTIONS, *_MODULES])

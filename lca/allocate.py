@@ -20,13 +20,23 @@ of vectorised numpy products, so memory stays bounded by the chunk size, whateve
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from lca.assessment import assess
+from lca.boundary import rates_per_token_equivalent, token_equivalents
 from lca.errors import BadArgument, LCAError, Location, Problem
 from lca.schema import INDICATOR_UNITS, INDICATORS
+from lca.units import magnitude_in
 
 INPUT_COLUMNS = ("input_tokens", "prompt_tokens")  # first found is used
 OUTPUT_COLUMNS = ("output_tokens", "completion_tokens")
@@ -58,7 +68,7 @@ class Rates:
 
     def per_request(self, output_tokens: float, input_tokens: float = 0.0) -> dict:
         """One request's footprint: {boundary: {indicator: value}} (a scalar reference)."""
-        eq = output_tokens + self.input_weight * input_tokens
+        eq = token_equivalents(output_tokens, input_tokens, self.input_weight)
         return {
             b: dict(zip(INDICATORS, (eq * r for r in getattr(self, b)), strict=True))
             for b in BOUNDARIES
@@ -68,36 +78,26 @@ class Rates:
 def model_rates(
     model: str | None, months: float = 18, inventory: str | Path | None = None
 ) -> Rates:
-    """Assess a model once and turn its totals into rates per output-token equivalent."""
-    from lca.assessment import assess, load_inventory
-    from lca.errors import Problems
-    from lca.resolve import resolve_parameters
-    from lca.units import magnitude_in
-
+    """Assess a model once and turn its totals into rates per output-token equivalent
+    (:func:`lca.boundary.rates_per_token_equivalent`)."""
     result = assess(model, months, 400, inventory)
     if result.functional_unit != "response":
         raise BadArgument(
             f"model {result.model!r} is assessed per {result.functional_unit}, not per "
             "token: `lca allocate` shares impacts over the tokens of a request log"
         )
-    inv = load_inventory(model, inventory)
     weight = 0.0
-    if result.served_input_tokens > 0:
-        values, _ = resolve_parameters(inv, Problems())
-        if "input_token_weight" in values:
-            weight = magnitude_in(values["input_token_weight"], "dimensionless")
-    equivalents = result.served_output_tokens + weight * result.served_input_tokens
-    responses = result.responses
-    marginal = tuple(
-        float(result.per_response.loc["marginal", i]) * responses / equivalents for i in INDICATORS
-    )
-    allocated = tuple(float(result.total[i]) / equivalents for i in INDICATORS)
+    if result.served_input_tokens > 0 and "input_token_weight" in result.values:
+        weight = magnitude_in(result.values["input_token_weight"], "dimensionless")
+    rates = rates_per_token_equivalent(result.split, result.served_output_tokens,
+                                       result.served_input_tokens, weight)
+    indicators = list(result.prepared.indicators)
     return Rates(
         result.model,
         float(months),
         weight,
-        marginal,
-        allocated,
+        tuple(float(rates["marginal"][indicators.index(i)]) for i in INDICATORS),
+        tuple(float(rates["allocated"][indicators.index(i)]) for i in INDICATORS),
         result.served_output_tokens,
         result.served_input_tokens,
     )
@@ -161,9 +161,6 @@ def allocate(
     inventory: str | Path | None = None,
 ) -> Summary:
     """Write each request's GWP, water and ADP (marginal and allocated) to ``output`` (Parquet)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     started = time.perf_counter()
     log, output = Path(log), Path(output)
@@ -211,21 +208,21 @@ def allocate(
             if n == 0:
                 continue
             t0 = time.perf_counter()  # compute: checks, products and sums (not reading, writing)
-            inputs = _token_array(batch.column(in_col), log, in_col, row0, reader.first_row, np)
-            outputs = _token_array(batch.column(out_col), log, out_col, row0, reader.first_row, np)
+            inputs = _token_array(batch.column(in_col), log, in_col, row0, reader.first_row)
+            outputs = _token_array(batch.column(out_col), log, out_col, row0, reader.first_row)
             if "model" in keep:
                 def locate(index, first=row0):
                     return Location(str(log), first + index + reader.first_row, "model")
 
                 weights, rate_rows, per_model = _model_rates_per_row(
-                    batch.column("model"), rates_of, np, locate
+                    batch.column("model"), rates_of, locate
                 )
-                eq = outputs + weights * inputs
+                eq = token_equivalents(outputs, inputs, weights)
                 values = [eq * rate_rows[:, k] for k in range(len(RESULT_COLUMNS))]
                 for name, count in per_model.items():
                     summary.requests_by_model[name] = summary.requests_by_model.get(name, 0) + count
             else:
-                eq = outputs + default.input_weight * inputs if default.input_weight else outputs
+                eq = token_equivalents(outputs, inputs, default.input_weight)
                 coefficients = default.marginal + default.allocated
                 values = [eq * r for r in coefficients]
                 summary.requests_by_model[default.model] = (
@@ -262,10 +259,8 @@ def allocate(
     return summary
 
 
-def _token_array(column, log: Path, name: str, row0: int, first_row: int, np):
+def _token_array(column, log: Path, name: str, row0: int, first_row: int):
     """Token counts of one chunk as float64, refusing nulls, negatives and fractions."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if column.null_count:
         index = pc.index(pc.is_null(column), True).as_py()
@@ -286,9 +281,8 @@ def _token_array(column, log: Path, name: str, row0: int, first_row: int, np):
     return values
 
 
-def _model_rates_per_row(column, rates_of, np, locate):
+def _model_rates_per_row(column, rates_of, locate):
     """Per-row input weight and rates, for a log whose requests name their model."""
-    import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(column.cast("string"))
     names = encoded.dictionary.to_pylist()
@@ -336,8 +330,6 @@ class _Reader:
         self.chunk_rows = chunk_rows
         suffix = path.suffix.lower()
         if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
             try:
                 self._file = pq.ParquetFile(path)
             except Exception as exc:
@@ -367,8 +359,6 @@ class _Reader:
                     Location(str(self.path)), f"cannot read ({_first_line(exc)})"
                 ) from None
             return
-        import pyarrow as pa
-        import pyarrow.csv as pcsv
 
         types = {c: pa.float64() for c in columns if c not in PASSTHROUGH}
         types.update({c: pa.string() for c in columns if c in PASSTHROUGH})
@@ -401,8 +391,6 @@ def _open_log(path: Path, chunk_rows: int) -> _Reader:
 
 def _locate_bad_cell(path: Path, columns: list[str]):
     """On a conversion error (pyarrow does not say the row), find the first bad cell."""
-    import csv
-
     with path.open(encoding="utf-8-sig", newline="", errors="replace") as fh:
         rows = csv.reader(fh)
         header = [h.strip() for h in next(rows, [])]

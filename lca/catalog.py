@@ -1,4 +1,5 @@
-"""Where the shipped data lives, and which models it holds.
+"""Where inventories come from: the shipped data, which models it holds, and
+:func:`load_inventory`, the one way to read a model by name, a text folder or a workbook.
 
 In a checkout the data are the repository's ``inventories/`` and ``methods/``; in an installed
 wheel they are copied under ``lca/_data/``. ``LCA_DATA`` points elsewhere (a user's own set).
@@ -8,12 +9,16 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from lca.errors import UnknownModel
+from lca import workbook
+from lca.errors import BadArgument, Problems, UnknownModel
+from lca.schema import KINDS, Parameter
+from lca.text_inventory import BaseData, Inventory, read_base, read_inventory, read_table
 
-_PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent
 
 
 def data_root() -> Path:
@@ -21,10 +26,10 @@ def data_root() -> Path:
     override = os.environ.get("LCA_DATA")
     if override:
         return Path(override).resolve()
-    checkout = _PACKAGE.parent
+    checkout = PACKAGE.parent
     if (checkout / "inventories").is_dir() and (checkout / "methods").is_dir():
         return checkout
-    return _PACKAGE / "_data"
+    return PACKAGE / "_data"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class ModelEntry:
     directory: Path
     description: str
     has_published: bool
+    functional_unit: str = "response"
+    kinds: tuple[tuple[str, int], ...] = ()  # parameters counted by kind, in KINDS order
 
 
 def model_entries(root: Path | None = None) -> list[ModelEntry]:
@@ -46,6 +53,8 @@ def model_entries(root: Path | None = None) -> list[ModelEntry]:
             data = tomllib.loads(card.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             data = {}
+        parameters = read_table(card.parent / "parameters.csv", Parameter, Problems())
+        counts = Counter(p.kind for p in parameters)
         entries.append(
             ModelEntry(
                 name=str(data.get("name", card.parent.name)),
@@ -54,9 +63,16 @@ def model_entries(root: Path | None = None) -> list[ModelEntry]:
                 directory=card.parent,
                 description=str(data.get("description", "")),
                 has_published="published" in data,
+                functional_unit=str(data.get("functional_unit", "response")),
+                kinds=tuple((k, counts.get(k, 0)) for k in KINDS),
             )
         )
     return entries
+
+
+def list_models(root: Path | None = None) -> list[ModelEntry]:
+    """The models shipped under inventories/ (name, aliases, description)."""
+    return model_entries(root)
 
 
 def find_model(name: str, root: Path | None = None) -> ModelEntry:
@@ -67,3 +83,34 @@ def find_model(name: str, root: Path | None = None) -> ModelEntry:
             return entry
     known = ", ".join(e.name for e in entries) or "none"
     raise UnknownModel(f"unknown model {name!r}; known models: {known} (see `lca models`)")
+
+
+def load_inventory(model: str | None = None, inventory: str | Path | None = None,
+                   problems: Problems | None = None) -> Inventory:
+    """The inventory of a shipped model, of the folder ``inventory`` or of an xlsx workbook
+    (``inventory`` a file). With ``problems``, reading problems are collected there instead of
+    raised (to report them with later ones)."""
+    if inventory is not None:
+        path = Path(inventory)
+        if not path.exists():
+            raise BadArgument(f"--inventory {path}: no such file or folder")
+        if path.is_file():  # an xlsx workbook, read with the same spec
+            return workbook.read_workbook(path, problems)
+        return read_inventory(path, problems=problems)
+    if not model:
+        raise BadArgument("give a model name (--model) or an inventory (--inventory)")
+    root = data_root()
+    return read_inventory(find_model(model, root).directory, root=root, problems=problems)
+
+
+def load_source(source: str | Path) -> Inventory:
+    """An inventory from a model name, a text inventory folder or a workbook."""
+    path = Path(source)
+    if path.exists():
+        return load_inventory(None, path)
+    return load_inventory(str(source), None)
+
+
+def base_data(root: Path | None = None) -> BaseData:
+    """The biosphere, background database and methods every model shares."""
+    return read_base(root or data_root())

@@ -86,6 +86,10 @@ class StoreError(LCAError):
     """The project store under ``LCA_HOME`` cannot be created or read."""
 
 
+class OutputExists(LCAError):
+    """An output already exists and overwriting was not asked for (``--force``)."""
+
+
 class Problems:
     """Collects problems while reading, then raises them all together."""
 

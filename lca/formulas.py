@@ -1,8 +1,13 @@
-"""Safe arithmetic over named quantities: the formulas of parameters, exchanges and stages.
+"""Safe arithmetic over named quantities: the one evaluator of parameters, exchanges and stages.
 
-A formula is parsed with :mod:`ast` and walked node by node; only numbers, names, + - * / **,
-parentheses and a short list of functions are allowed, so an inventory file can never run
-code. Names are evaluated as Pint quantities, so a formula carries its unit with it.
+A formula is parsed once with :mod:`ast` and checked node by node: only numbers, names,
+``+ - * / **``, parentheses and a short list of functions are allowed, so an inventory file can
+never run code. It is evaluated on Pint quantities, so a formula carries its unit and a wrong
+dimension is an error. The same walk serves a static assessment (magnitudes are floats) and a
+Monte Carlo block (magnitudes are numpy arrays, one value per iteration): one rule, one place.
+
+The evaluation is bounded: the text is at most :data:`MAX_LENGTH` characters, exponents are
+plain numbers of magnitude at most :data:`MAX_EXPONENT`, results must be real and finite.
 """
 
 from __future__ import annotations
@@ -10,20 +15,26 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from lca.errors import BadValue
 from lca.units import registry
 
 MAX_LENGTH = 2000
+MAX_EXPONENT = 64
 
 _DIMENSIONLESS_FUNCTIONS = {
-    "ceil": math.ceil,
-    "floor": math.floor,
-    "exp": math.exp,
-    "log": math.log,
-    "log2": math.log2,
-    "log10": math.log10,
+    "ceil": np.ceil,
+    "floor": np.floor,
+    "exp": np.exp,
+    "log": np.log,
+    "log2": np.log2,
+    "log10": np.log10,
 }
+_POSITIVE_ARGUMENT = {"log", "log2", "log10"}
 FUNCTIONS = sorted([*_DIMENSIONLESS_FUNCTIONS, "min", "max", "abs", "sqrt"])
 
 _BINARY = {
@@ -32,10 +43,46 @@ _BINARY = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
 }
+_ALLOWED_NODES = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load,
+    ast.operator, ast.unaryop,
+)
 
 
-def parse(expression: str) -> ast.Expression:
-    """Parse a formula, rejecting anything that is not plain arithmetic."""
+@dataclass(frozen=True, eq=False)
+class Formula:
+    """A checked formula: its text, its syntax tree and the names it uses."""
+
+    text: str
+    tree: ast.expr
+    names: frozenset[str]
+
+    def evaluate(self, values: Mapping[str, object]):
+        """The formula's value as a Pint quantity; ``values`` maps names to quantities whose
+        magnitudes are floats or numpy arrays of one length."""
+        ureg = registry()
+        try:
+            with np.errstate(all="ignore"):
+                result = _eval(self.tree, values, ureg)
+        except BadValue:
+            raise
+        except ZeroDivisionError:
+            raise BadValue(f"division by zero in {self.text!r}") from None
+        except OverflowError:
+            raise BadValue(f"{self.text!r} is too large a number") from None
+        except Exception as exc:  # pint dimensionality errors
+            raise BadValue(f"cannot evaluate {self.text!r}: {_first_line(exc)}") from None
+        if not isinstance(result, ureg.Quantity):
+            result = ureg.Quantity(result, "dimensionless")
+        magnitude = result.magnitude
+        if np.ndim(magnitude) == 0 and not math.isfinite(float(magnitude)):
+            raise BadValue(f"{self.text!r} is not a finite number")
+        return result
+
+
+@lru_cache(maxsize=8192)
+def parse(expression: str) -> Formula:
+    """Parse and check a formula (cached: inventories repeat the same texts)."""
     text = str(expression).strip()
     if not text:
         raise BadValue("empty formula")
@@ -43,55 +90,61 @@ def parse(expression: str) -> ast.Expression:
         raise BadValue(f"formula longer than {MAX_LENGTH} characters")
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError:
-        raise BadValue(f"cannot read formula {text!r}") from None
+    except SyntaxError as exc:
+        raise BadValue(f"cannot read formula {text!r}: {_syntax_reason(exc)}") from None
     for node in ast.walk(tree):
-        if not isinstance(
-            node,
-            ast.Expression | ast.BinOp | ast.UnaryOp | ast.Constant | ast.Name | ast.Call
-            | ast.Load | ast.operator | ast.unaryop,
-        ):
-            raise BadValue(f"{type(node).__name__} is not allowed in a formula: {text!r}")
-        if isinstance(node, ast.BinOp) and type(node.op) not in (*_BINARY, ast.Pow):
-            raise BadValue(f"operator {type(node.op).__name__} is not allowed: {text!r}")
-        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.USub | ast.UAdd):
-            raise BadValue(f"operator {type(node.op).__name__} is not allowed: {text!r}")
-        if isinstance(node, ast.Constant) and (
-            isinstance(node.value, bool) or not isinstance(node.value, int | float)
-        ):
-            raise BadValue(f"only numbers may appear as constants: {text!r}")
-        if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                raise BadValue(f"unknown function in {text!r}; allowed: {', '.join(FUNCTIONS)}")
-            if node.keywords:
-                raise BadValue(f"keyword arguments are not allowed: {text!r}")
-    return tree
+        _check_node(node, text)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    names = frozenset(
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called
+    )
+    return Formula(text, tree.body, names)
+
+
+def _check_node(node: ast.AST, text: str) -> None:
+    if not isinstance(node, _ALLOWED_NODES):
+        raise BadValue(f"{type(node).__name__} is not allowed in a formula: {text!r}")
+    if isinstance(node, ast.BinOp) and type(node.op) not in (*_BINARY, ast.Pow):
+        raise BadValue(f"operator {type(node.op).__name__} is not allowed: {text!r}")
+    if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.USub | ast.UAdd):
+        raise BadValue(f"operator {type(node.op).__name__} is not allowed: {text!r}")
+    if isinstance(node, ast.Constant) and (
+        isinstance(node.value, bool) or not isinstance(node.value, int | float)
+    ):
+        raise BadValue(f"only numbers may appear as constants: {text!r}")
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            raise BadValue(f"unknown function in {text!r}; allowed: {', '.join(FUNCTIONS)}")
+        if node.keywords:
+            raise BadValue(f"keyword arguments are not allowed: {text!r}")
 
 
 def names(expression: str) -> set[str]:
     """The variable names a formula uses (function names excluded)."""
-    tree = parse(expression)
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+    return set(parse(expression).names)
 
 
 def evaluate(expression: str, values: Mapping[str, object]):
     """Evaluate a formula; ``values`` maps names to Pint quantities. Returns a quantity."""
-    tree = parse(expression)
-    ureg = registry()
+    return parse(expression).evaluate(values)
+
+
+def literal_number(text: str) -> float | None:
+    """The value of a cell that is a plain number ("0.9", "1e3"), else None (a formula, or a
+    quantity with a unit)."""
     try:
-        result = _eval(tree.body, values, ureg)
+        value = float(str(text).strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def uses_names(text: str) -> bool:
+    """True for a formula over parameters; False for a number, a quantity or unreadable text."""
+    try:
+        return bool(parse(text).names)
     except BadValue:
-        raise
-    except ZeroDivisionError:
-        raise BadValue(f"division by zero in {expression!r}") from None
-    except Exception as exc:  # pint dimensionality errors, overflow
-        raise BadValue(f"cannot evaluate {expression!r}: {exc}") from None
-    if not isinstance(result, ureg.Quantity):
-        result = ureg.Quantity(result, "dimensionless")
-    if not math.isfinite(float(result.magnitude)):
-        raise BadValue(f"{expression!r} is not a finite number")
-    return result
+        return False
 
 
 def _eval(node, values, ureg):
@@ -108,33 +161,66 @@ def _eval(node, values, ureg):
         left = _eval(node.left, values, ureg)
         right = _eval(node.right, values, ureg)
         if isinstance(node.op, ast.Pow):
-            exponent = _plain_number(right, "an exponent")
-            if abs(exponent) > 64:
-                raise BadValue("exponent larger than 64")
-            return left**exponent
+            return _power(left, right)
         return _BINARY[type(node.op)](left, right)
-    if isinstance(node, ast.Call):
-        name = node.func.id
-        args = [_eval(a, values, ureg) for a in node.args]
-        if name in _DIMENSIONLESS_FUNCTIONS:
-            if len(args) != 1:
-                raise BadValue(f"{name}() takes one argument")
-            x = _plain_number(args[0], f"the argument of {name}()")
-            return ureg.Quantity(float(_DIMENSIONLESS_FUNCTIONS[name](x)), "dimensionless")
-        if name in ("min", "max"):
-            if not args:
-                raise BadValue(f"{name}() needs at least one argument")
-            first = args[0]
-            pairs = [(a.to(first.units).magnitude, i) for i, a in enumerate(args)]
-            pick = (min if name == "min" else max)(pairs)[1]
-            return args[pick]
+    return _call(node.func.id, [_eval(a, values, ureg) for a in node.args], ureg)
+
+
+def _power(base, exponent):
+    power = _plain(exponent, "an exponent")
+    if np.any(np.abs(power) > MAX_EXPONENT):
+        raise BadValue(f"exponent larger than {MAX_EXPONENT}")
+    if np.ndim(power) and not base.dimensionless:
+        if not np.all(power == power.flat[0]):
+            raise BadValue("a quantity with a unit can only be raised to one fixed power")
+        power = float(power.flat[0])
+    if base.dimensionless:
+        return base.__class__(np.power(_plain(base, "a base"), power), "dimensionless")
+    return base ** float(power)
+
+
+def _call(name: str, args: list, ureg):
+    if name in _DIMENSIONLESS_FUNCTIONS:
         if len(args) != 1:
             raise BadValue(f"{name}() takes one argument")
-        return abs(args[0]) if name == "abs" else args[0] ** 0.5
-    raise BadValue(f"{type(node).__name__} is not allowed in a formula")
+        x = _plain(args[0], f"the argument of {name}()")
+        if name in _POSITIVE_ARGUMENT and np.any(x <= 0):
+            raise BadValue(f"{name}() of a number that is not above 0")
+        return ureg.Quantity(_as_float(_DIMENSIONLESS_FUNCTIONS[name](x)), "dimensionless")
+    if name in ("min", "max"):
+        if not args:
+            raise BadValue(f"{name}() needs at least one argument")
+        units = args[0].units
+        pick = np.minimum if name == "min" else np.maximum
+        out = args[0].magnitude
+        for a in args[1:]:
+            out = pick(out, a.to(units).magnitude)
+        return ureg.Quantity(_as_float(out), units)
+    if len(args) != 1:
+        raise BadValue(f"{name}() takes one argument")
+    if name == "abs":
+        return abs(args[0])
+    if np.any(args[0].magnitude < 0):
+        raise BadValue("sqrt() of a negative number")
+    return args[0] ** 0.5
 
 
-def _plain_number(q, what: str) -> float:
+def _plain(q, what: str):
     if not q.dimensionless:
         raise BadValue(f"{what} must be dimensionless, got {q.units:~}")
-    return float(q.to("dimensionless").magnitude)
+    return _as_float(q.to("dimensionless").magnitude)
+
+
+def _as_float(x):
+    """numpy scalars back to float, arrays as they are."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _syntax_reason(exc: SyntaxError) -> str:
+    where = f" at character {exc.offset}" if exc.offset else ""
+    return f"{exc.msg}{where} (write plain arithmetic over parameter names, e.g. 'a * b / 2')"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -22,7 +22,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from lca import catalog
 from lca.errors import BadArgument, InventoryError, Location, Problem, Problems
+from lca.files import csv_text, write_atomic
+from lca.resolve import resolve_base, resolve_model
+from lca.text_inventory import read_inventory
+from lca.units import magnitude_in, quantity
 
 REQUIRED_COLUMNS = ("duration", "energy_consumed", "country_iso_code")
 STAGES = ("training", "inference")
@@ -245,16 +250,11 @@ def add_measurement(
     functional unit ("20000 token", "1000 image"). ``replace`` also drops the stage's other rows
     (the modeled ones the measurement stands in for). Returns the files changed.
     """
-    from lca.catalog import data_root
-    from lca.resolve import resolve_base, resolve_model
-    from lca.text_inventory import read_base, read_inventory
-    from lca.units import magnitude_in, quantity
-
     if stage not in STAGES:
         raise BadArgument(f"--stage must be training or inference (got {stage!r})")
     directory = Path(directory)
     inv = read_inventory(directory)
-    base_text = read_base(root or data_root())
+    base_text = catalog.base_data(root)
     process = electricity_for(measurement.country_iso3, base_text.processes, electricity)
     card = inv.card
     m = card.name
@@ -385,13 +385,11 @@ def add_measurement(
         for name, text in new.items():
             (trial / name).write_text(text, encoding="utf-8")
         resolve_model(read_inventory(trial), resolve_base(base_text))
-    from lca.parametric import write_atomically
-
     changed = []
     for name, text in new.items():
         path = directory / name
         if path.read_text(encoding="utf-8") != text:
-            write_atomically(path, text)
+            write_atomic(path, text)
             changed.append(path)
     return changed
 
@@ -405,9 +403,5 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
 
 
 def _write_rows(header: list[str], rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k, "")) for k in header})
-    return buffer.getvalue()
+    return csv_text(header, ([("" if row.get(k) is None else row.get(k, "")) for k in header]
+                             for row in rows))

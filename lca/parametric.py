@@ -16,16 +16,17 @@ input tokens that EcoLogits leaves out (its issue #183).
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from lca import formulas
+from lca.boundary import token_equivalents
 from lca.errors import InventoryError, Location, Problem
+from lca.files import csv_text, write_atomic
+from lca.schema import ModelCard
+from lca.units import magnitude_in, quantity
+from lca.workbook.canonical import write_model_toml
 
 
 @dataclass(frozen=True)
@@ -107,50 +108,67 @@ COEFFICIENTS = {
 }
 
 
-def c(name: str) -> float:
-    return COEFFICIENTS[name].value
+# The model's equations, declared once: the inventory's formula parameters are these texts,
+# and the functions below evaluate the same texts (lca.formulas) for a quick answer.
+EQUATIONS = {
+    "gpus_per_replica": (
+        "2 ** ceil(log2(ceil(memory_overhead * total_parameters_billions * 1e9"
+        " * bytes_per_parameter / gpu_memory))) * one_gpu",
+        "EcoLogits sizing rule: weights x 1.2 over GPU memory, rounded up to 2^n",
+    ),
+    "gpu_energy_per_output_token": (
+        "energy_alpha * exp(energy_beta * batch_size) * active_parameters_billions"
+        " + energy_gamma",
+        "EcoLogits GPU energy per output token, per GPU",
+    ),
+    "latency_per_output_token": (
+        "latency_per_billion * active_parameters_billions + latency_per_batch * batch_size"
+        " + latency_constant",
+        "EcoLogits generation latency per output token",
+    ),
+    "gpu_time_per_output_token": (
+        "gpus_per_replica * latency_per_output_token / batch_size",
+        "GPU time one output token holds (EcoLogits' embodied allocation)",
+    ),
+    "it_energy_per_output_token": (
+        "gpus_per_replica * gpu_energy_per_output_token + gpu_time_per_output_token"
+        " * server_power_without_gpus / gpus_per_server",
+        "IT energy per output token: GPUs plus their share of the server (EcoLogits)",
+    ),
+}
+ONE_GPU = ("1 GPU", "Unit: the sizing rule counts GPUs as a plain number")
 
 
-# ---------------------------------------------------------------------------- pure functions
+def coefficient_text(coef: Coefficient) -> str:
+    """A coefficient as parameters.csv writes it ("1.2 kW/server")."""
+    return f"{coef.value:.17g}" + (f" {coef.unit}" if coef.unit else "")
 
 
-def gpus_needed(
-    total_parameters_billions: float, bytes_per_parameter: float = 2.0, gpu_memory_gb: float = 80.0
-) -> int:
+# ---------------------------------------------------------------------------- quick answers
+
+
+def evaluate(active_b: float, total_b: float, batch: float = 64) -> dict:
+    """Every quantity of the model (coefficients, inputs and :data:`EQUATIONS`) for a model of
+    ``active_b`` and ``total_b`` billion parameters, as Pint quantities."""
+    values = {name: quantity(coefficient_text(coef)) for name, coef in COEFFICIENTS.items()}
+    values.update(active_parameters_billions=quantity(float(active_b)),
+                  total_parameters_billions=quantity(float(total_b)),
+                  batch_size=quantity(float(batch)), one_gpu=quantity(ONE_GPU[0]))
+    for name, (text, _source) in EQUATIONS.items():
+        values[name] = formulas.evaluate(text, values)
+    return values
+
+
+def gpus_needed(total_parameters_billions: float) -> int:
     """GPUs in one serving replica: memory footprint over GPU memory, rounded up to 2^n."""
-    gb = c("memory_overhead") * total_parameters_billions * bytes_per_parameter
-    return 2 ** math.ceil(math.log2(max(1, math.ceil(gb / gpu_memory_gb))))
-
-
-def gpu_energy_per_output_token(active_parameters_billions: float, batch: float = 64) -> float:
-    """Wh per output token for one GPU (EcoLogits' fit)."""
-    return c("energy_alpha") * math.exp(c("energy_beta") * batch) * active_parameters_billions + c(
-        "energy_gamma"
-    )
-
-
-def latency_per_output_token(active_parameters_billions: float, batch: float = 64) -> float:
-    """Seconds per output token of one request (EcoLogits' fit)."""
-    return (
-        c("latency_per_billion") * active_parameters_billions
-        + c("latency_per_batch") * batch
-        + c("latency_constant")
-    )
+    q = evaluate(total_parameters_billions, total_parameters_billions)["gpus_per_replica"]
+    return round(magnitude_in(q, "GPU"))
 
 
 def it_energy_per_output_token(active_b: float, total_b: float, batch: float = 64) -> float:
     """Wh of IT energy (GPUs and their share of the server) per output token."""
-    gpus = gpus_needed(total_b)
-    server = (
-        latency_per_output_token(active_b, batch)
-        / 3600
-        * c("server_power_without_gpus")
-        * 1000
-        * gpus
-        / c("gpus_per_server")
-        / batch
-    )
-    return gpus * gpu_energy_per_output_token(active_b, batch) + server
+    return magnitude_in(evaluate(active_b, total_b, batch)["it_energy_per_output_token"],
+                        "Wh/token")
 
 
 def energy_per_request(
@@ -162,13 +180,9 @@ def energy_per_request(
     batch: float = 64,
 ) -> float:
     """Facility energy (Wh) of one request, prefill included."""
-    equivalents = output_tokens + c("input_token_weight") * input_tokens
+    weight = COEFFICIENTS["input_token_weight"].value
+    equivalents = token_equivalents(output_tokens, input_tokens, weight)
     return pue * equivalents * it_energy_per_output_token(active_b, total_b, batch)
-
-
-def gpu_hours_per_output_token(active_b: float, total_b: float, batch: float = 64) -> float:
-    """GPU-hours one output token holds: GPUs x latency / batch (EcoLogits' embodied share)."""
-    return gpus_needed(total_b) * latency_per_output_token(active_b, batch) / batch / 3600
 
 
 # ---------------------------------------------------------------------------- the generator
@@ -240,42 +254,12 @@ def generate(spec: dict) -> dict[str, str]:
     for name, coef in COEFFICIENTS.items():
         if name in params:
             continue  # the spec overrides a default coefficient
-        value = f"{coef.value:.17g}" + (f" {coef.unit}" if coef.unit else "")
-        param(name, value, "sourced" if "Assumption" not in coef.source else "assumed", coef.source)
-    param("one_gpu", "1 GPU", "modeled", "Unit: the sizing rule counts GPUs as a plain number")
-    formulas = [
-        (
-            "gpus_per_replica",
-            "2 ** ceil(log2(ceil(memory_overhead * total_parameters_billions * 1e9"
-            " * bytes_per_parameter / gpu_memory))) * one_gpu",
-            f"EcoLogits sizing rule: weights x 1.2 over GPU memory, rounded up to 2^n "
-            f"({gpus} H100 80GB for {total_b:g}B parameters)",
-        ),
-        (
-            "gpu_energy_per_output_token",
-            "energy_alpha * exp(energy_beta * batch_size) * active_parameters_billions"
-            " + energy_gamma",
-            "EcoLogits GPU energy per output token, per GPU",
-        ),
-        (
-            "latency_per_output_token",
-            "latency_per_billion * active_parameters_billions + latency_per_batch * batch_size"
-            " + latency_constant",
-            "EcoLogits generation latency per output token",
-        ),
-        (
-            "gpu_time_per_output_token",
-            "gpus_per_replica * latency_per_output_token / batch_size",
-            "GPU time one output token holds (EcoLogits' embodied allocation)",
-        ),
-        (
-            "it_energy_per_output_token",
-            "gpus_per_replica * gpu_energy_per_output_token + gpu_time_per_output_token"
-            " * server_power_without_gpus / gpus_per_server",
-            "IT energy per output token: GPUs plus their share of the server (EcoLogits)",
-        ),
-    ]
-    for name, formula, source in formulas:
+        kind = "sourced" if "Assumption" not in coef.source else "assumed"
+        param(name, coefficient_text(coef), kind, coef.source)
+    param("one_gpu", ONE_GPU[0], "modeled", ONE_GPU[1])
+    for name, (formula, source) in EQUATIONS.items():
+        if name == "gpus_per_replica":
+            source += f" ({gpus} H100 80GB for {total_b:g}B parameters)"
         param(name, formula, "modeled", source)
 
     country = spec["serving"]["country"]
@@ -432,12 +416,12 @@ def generate(spec: dict) -> dict[str, str]:
         ]
     files = {
         "model.toml": _model_toml(card, spec),
-        "parameters.csv": _csv(["name", "value", "kind", "source", "comment"], rows),
-        "activities.csv": _csv(["code", "name", "unit", "location", "comment"], activities),
-        "exchanges.csv": _csv(
+        "parameters.csv": csv_text(["name", "value", "kind", "source", "comment"], rows),
+        "activities.csv": csv_text(["code", "name", "unit", "location", "comment"], activities),
+        "exchanges.csv": csv_text(
             ["activity", "input", "amount", "unit", "source", "comment"], exchanges
         ),
-        "stages.csv": _csv(
+        "stages.csv": csv_text(
             ["stage", "activity", "amount", "unit", "serves", "marginal", "source", "comment"],
             stages,
         ),
@@ -450,68 +434,26 @@ def write_inventory(directory: Path, spec: dict | None = None) -> list[Path]:
     directory = Path(directory)
     spec = spec if spec is not None else read_spec(directory / SPEC_FILE)
     written = []
+    directory.mkdir(parents=True, exist_ok=True)
     for name, text in generate(spec).items():
-        write_atomically(directory / name, text)
+        write_atomic(directory / name, text)
         written.append(directory / name)
     return written
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _csv(header: list[str], rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def _model_toml(card: dict, spec: dict) -> str:
-    lines = [
-        f"# {card['display_name']}: generated by lca.parametric from spec.toml "
-        "(edit the spec, then run `python -m lca.parametric <folder>`).",
-        "",
-    ]
+    """model.toml of a generated inventory, written by the one canonical TOML writer."""
     data = dict(card)
-    data.setdefault(
-        "parameter_count", f"{float(spec['parameters']['total_parameters_billions']['value']):g}e9"
-    )
-    data.setdefault(
-        "active_parameter_count",
-        f"{float(spec['parameters']['active_parameters_billions']['value']):g}e9",
-    )
+    params = spec["parameters"]
+    data.setdefault("parameter_count",
+                    f"{float(params['total_parameters_billions']['value']):g}e9")
+    data.setdefault("active_parameter_count",
+                    f"{float(params['active_parameters_billions']['value']):g}e9")
     data.setdefault("served_output_tokens", "output_tokens_per_month * months")
     data.setdefault("served_input_tokens", "input_tokens_per_month * months")
-    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
-    for key, value in data.items():
-        if not isinstance(value, dict):
-            lines.append(f"{key} = {_toml_value(value)}")
-    for key, table in tables.items():
-        lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[\n" + "".join(f"  {_toml_value(v)},\n" for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    header = (f"{card['display_name']}: generated by lca.parametric from spec.toml (edit the "
+              "spec, then run `python -m lca.parametric <folder>`).")
+    return write_model_toml(ModelCard(**data), None, {(("name",), 0): header})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,20 +1,25 @@
 """From text to numbers: evaluate parameters and formulas with their units, link every
-exchange to a known node, and normalise each amount to the unit of the node it feeds.
+exchange to a known node, and say how each amount converts to the unit of the node it feeds.
 
 Everything here is pure Python (no Brightway), so an inventory is checked completely, with
-every problem located, before anything is written to a Brightway project.
+every problem located, before anything is written to a Brightway project. The rules that turn
+an amount into a number (:class:`Amount`) and parameters into values (:class:`ParameterSet`)
+are used as they are by the static assessment (floats) and by Monte Carlo (numpy arrays).
 """
 
 from __future__ import annotations
 
+import graphlib
 from dataclasses import dataclass, field
 
 from lca import formulas
+from lca.distributions import Distribution, check_parameters
 from lca.errors import BadValue, Location, Problems
-from lca.schema import INDICATOR_UNITS, StageDemand
+from lca.schema import INDICATOR_UNITS, Parameter, StageDemand
 from lca.text_inventory import BaseData, Inventory
 from lca.units import magnitude_in, quantity, registry
 
+# Names a formula may use that the command line sets, not the inventory.
 SCENARIO_NAMES = ("months",)
 
 
@@ -30,13 +35,56 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Amount:
+    """An amount as written, a number with its unit column or a formula, and the one rule that
+    converts it to the unit of the node it feeds (``target``).
+
+    The amount must have the dimension of its unit column (a formula without a unit counts in
+    the unit column's unit); it may also be given per one unit of the activity that owns it
+    (``per``: "kWh/run" for a "run" activity). An empty ``unit`` skips that check (the amounts
+    served, written in model.toml without a unit column)."""
+
+    text: str
+    unit: str
+    target: str
+    per: str | None = None
+
+    @property
+    def formula(self) -> formulas.Formula | None:
+        if formulas.literal_number(self.text) is not None:
+            return None
+        return formulas.parse(self.text)
+
+    def quantity(self, values: dict):
+        """The amount as written, as a Pint quantity (a float or an array magnitude)."""
+        ureg = registry()
+        number = formulas.literal_number(self.text)
+        if number is not None:
+            return ureg.Quantity(number, self.unit or "dimensionless")
+        q = formulas.evaluate(self.text, values)
+        if self.unit and q.dimensionless:
+            q = q * ureg.Quantity(1.0, self.unit)
+        return q
+
+    def magnitude(self, values: dict):
+        """The amount in ``target`` (per unit of the owner for an exchange)."""
+        q = self.quantity(values)
+        if self.unit:
+            declared = coerce(q, self.unit, self.per, "amount")
+            q = registry().Quantity(declared, self.unit)
+        return coerce(q, self.target, self.per, "amount")
+
+
+@dataclass(frozen=True)
 class Link:
-    """A numeric exchange, in the unit of its input node, per one unit of its activity."""
+    """An exchange in the unit of its input node, per one unit of its activity."""
 
     activity: str
     input: str
-    amount: float
+    amount: float  # the static value
     type: str  # "technosphere" | "biosphere"
+    rule: Amount | None = None  # how to recompute it (None for background data)
+    where: Location | None = None
 
 
 @dataclass
@@ -56,29 +104,70 @@ class ResolvedBase:
     methods: list[ResolvedMethod]
 
 
+@dataclass(frozen=True)
+class ParameterSet:
+    """Every parameter of an inventory: literal values, and formulas in an order where each
+    comes after the parameters it uses (graphlib). Evaluating keeps every intermediate value."""
+
+    literals: dict
+    formulas: tuple = ()  # ((name, Formula), ...)
+
+    @property
+    def formula_names(self) -> set[str]:
+        return {name for name, _ in self.formulas}
+
+    def evaluate(self, overrides: dict | None = None, months=None) -> dict:
+        """name -> quantity; ``overrides`` replaces literals (sampled arrays, scenarios);
+        ``months`` (a quantity) is available to stage and served formulas."""
+        values = dict(self.literals)
+        values.update(overrides or {})
+        for name, formula in self.formulas:
+            values[name] = formula.evaluate(values)
+        if months is not None:
+            values["months"] = months
+        return values
+
+
+@dataclass(frozen=True)
+class ResolvedStage:
+    row: StageDemand
+    amount: Amount  # in the unit of the activity demanded, over the period
+
+
 @dataclass
 class ResolvedModel:
     inventory: Inventory
-    parameters: dict  # name -> pint quantity
+    parameter_set: ParameterSet
+    parameters: dict  # name -> static quantity
     nodes: dict[str, Node]
     links: list[Link]
-    stages: list[StageDemand]
-    formula_parameters: set[str] = field(default_factory=set)
+    stages: list[ResolvedStage]
+    served: Amount  # functional units served over the period (tokens for a response)
+    served_input: Amount | None = None  # input tokens served, when the card says
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+
+    @property
+    def formula_parameters(self) -> set[str]:
+        return self.parameter_set.formula_names
+
+    def values(self, months: float, overrides: dict | None = None) -> dict:
+        """Parameter values with ``months`` set, for stage and served amounts."""
+        return self.parameter_set.evaluate(overrides, registry().Quantity(float(months), "month"))
 
 
 # ---------------------------------------------------------------------------- amounts
 
 
-def coerce(q, target_unit: str, per_unit: str | None, what: str) -> float:
+def coerce(q, target_unit: str, per_unit: str | None, what: str):
     """Magnitude of ``q`` in ``target_unit``. A quantity given per one unit of the activity
     (for example "kWh/run" for a "run" activity) is accepted and multiplied by that unit."""
     target = registry().Quantity(1.0, target_unit)
     if q.dimensionality == target.dimensionality:
-        return magnitude_in(q, target_unit)
+        return _magnitude(q, target)
     if per_unit:
         per = q * registry().Quantity(1.0, per_unit)
         if per.dimensionality == target.dimensionality:
-            return magnitude_in(per, target_unit)
+            return _magnitude(per, target)
     per_text = f" (or {target_unit} per {per_unit})" if per_unit else ""
     raise BadValue(
         f"{what}: expected {target_unit}{per_text}, dimension {target.dimensionality}; "
@@ -86,28 +175,23 @@ def coerce(q, target_unit: str, per_unit: str | None, what: str) -> float:
     )
 
 
+def _magnitude(q, target):
+    value = q.to(target.units).magnitude / target.magnitude
+    return float(value) if getattr(value, "ndim", 0) == 0 else value
+
+
 def _units(q) -> str:
     """A readable unit for messages (kW*h*L/kWh reads as L)."""
     return f"{q.to_reduced_units().units:~}" or "dimensionless"
 
 
-def amount_quantity(text: str, unit_text: str, values: dict):
-    """An amount column (a number or a formula) with its unit column, as a quantity."""
-    ureg = registry()
-    unit_q = ureg.Quantity(1.0, unit_text)  # caller has checked the unit
-    try:
-        return ureg.Quantity(float(text), unit_q.units)
-    except ValueError:
-        pass
-    return formulas.evaluate(text, values)
-
-
 # ---------------------------------------------------------------------------- parameters
 
 
-def resolve_parameters(inventory: Inventory, problems: Problems, months: float = 1.0):
-    """Evaluate every parameter in dependency order. Returns (values, formula names)."""
-    rows = {}
+def resolve_parameters(inventory: Inventory, problems: Problems) -> tuple[ParameterSet, dict]:
+    """Read every parameter: literals as quantities, formulas in dependency order (a cycle is
+    a problem). Returns the set and the static values."""
+    rows: dict[str, Parameter] = {}
     for p in inventory.parameters:
         if p.name in rows:
             problems.add(p.at("name"), f"parameter {p.name!r} is defined twice")
@@ -115,51 +199,54 @@ def resolve_parameters(inventory: Inventory, problems: Problems, months: float =
             problems.add(p.at("name"), f"{p.name!r} is set by the command line, not the inventory")
         else:
             rows[p.name] = p
-    dependencies: dict[str, set[str]] = {}
-    literals = {}
+    literals, graph = {}, {}
     for name, p in rows.items():
-        deps = _formula_names(p.value)
-        if deps is not None and deps <= set(rows):
-            dependencies[name] = deps
+        formula = _parse_or_none(p.value)
+        if formula is not None and formula.names:
+            unknown = sorted(formula.names - set(rows))
+            if not unknown:
+                graph[name] = formula
+                continue
+            try:  # "0.5*kW": a quantity Pint reads, not a formula over parameters
+                literals[name] = quantity(p.value)
+            except BadValue:
+                problems.add(p.at("value"), f"unknown name(s) {', '.join(unknown)} in "
+                                            f"{p.value!r}; define them in parameters.csv")
             continue
         try:
-            literals[name] = quantity(p.value)
+            literals[name] = formula.evaluate({}) if formula is not None else quantity(p.value)
         except BadValue as exc:
-            unknown = sorted((deps or set()) - set(rows))
-            hint = f"; unknown name(s) {', '.join(unknown)}" if unknown else ""
-            problems.add(p.at("value"), f"{exc}{hint}")
+            problems.add(p.at("value"), str(exc))
+    order = _evaluation_order(graph, rows, problems)
     values = dict(literals)
-    state: dict[str, str] = {}
-
-    def visit(name: str, chain: list[str]) -> None:
-        if state.get(name) == "done" or name in literals:
-            return
-        if state.get(name) == "active":
-            cycle = " -> ".join(chain[chain.index(name) :] + [name])
-            problems.add(
-                rows[name].at("value"), f"parameters depend on each other in a cycle: {cycle}"
-            )
-            state[name] = "done"
-            return
-        state[name] = "active"
-        for dep in sorted(dependencies[name]):
-            if dep in dependencies:
-                visit(dep, chain + [name])
-        state[name] = "done"
-        if all(d in values for d in dependencies[name]):
+    ordered = []
+    for name in order:
+        formula = graph[name]
+        ordered.append((name, formula))
+        if formula.names <= set(values):
             try:
-                values[name] = formulas.evaluate(rows[name].value, values)
+                values[name] = formula.evaluate(values)
             except BadValue as exc:
                 problems.add(rows[name].at("value"), str(exc))
-
-    for name in dependencies:
-        visit(name, [])
-    return values, set(dependencies)
+    return ParameterSet(literals, tuple(ordered)), values
 
 
-def _formula_names(text: str) -> set[str] | None:
+def _evaluation_order(graph: dict, rows: dict, problems: Problems) -> list[str]:
+    sorter = graphlib.TopologicalSorter({n: f.names & set(graph) for n, f in graph.items()})
     try:
-        return formulas.names(text)
+        return list(sorter.static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        problems.add(rows[cycle[0]].at("value"),
+                     "parameters depend on each other in a cycle: " + " -> ".join(cycle))
+        acyclic = {n: f for n, f in graph.items() if n not in set(cycle)}
+        return [n for n in _evaluation_order(acyclic, rows, problems)
+                if not (graph[n].names & set(cycle))]
+
+
+def _parse_or_none(text: str) -> formulas.Formula | None:
+    try:
+        return formulas.parse(text)
     except BadValue:
         return None
 
@@ -172,73 +259,57 @@ def resolve_base(base: BaseData) -> ResolvedBase:
     nodes: dict[str, Node] = {}
     for f in base.flows:
         _check_unit(f.unit, f.at("unit"), problems)
-        _add_node(
-            nodes,
-            Node(f.code, f.name, f.unit, "", "biosphere", f.compartment, f.type),
-            f.at("code"),
-            problems,
-        )
+        _add_node(nodes, Node(f.code, f.name, f.unit, "", "biosphere", f.compartment, f.type),
+                  f.at("code"), problems)
     for p in base.processes:
         _check_unit(p.unit, p.at("unit"), problems)
-        _add_node(
-            nodes, Node(p.code, p.name, p.unit, p.location, "background"), p.at("code"), problems
-        )
+        _add_node(nodes, Node(p.code, p.name, p.unit, p.location, "background"), p.at("code"),
+                  problems)
     links = []
     for e in base.exchanges:
-        link = _resolve_exchange(
-            e.process, e.input, e.amount, e.unit, {}, nodes, e, problems, activity_field="process"
-        )
+        link = _link(e.process, e.input, e.amount, e.unit, {}, nodes, e, problems, "process")
         if link:
             links.append(link)
-    methods = []
-    seen = set()
-    for m in base.methods:
-        spec = m.spec
-        if spec.indicator in seen:
-            problems.add(spec.at("indicator"), f"two methods for indicator {spec.indicator!r}")
-        seen.add(spec.indicator)
-        expected = registry().Quantity(1.0, INDICATOR_UNITS[spec.indicator])
-        unit_ok = _check_unit(spec.unit, spec.at("unit"), problems)
-        if (
-            unit_ok
-            and registry().Quantity(1.0, spec.unit).dimensionality != expected.dimensionality
-        ):
-            problems.add(
-                spec.at("unit"),
-                f"indicator {spec.indicator} is expressed in "
-                f"{INDICATOR_UNITS[spec.indicator]}, not {spec.unit}",
-            )
-        factors = []
-        for f in m.factors:
-            flow = nodes.get(f.flow)
-            if flow is None or flow.kind != "biosphere":
-                problems.add(f.at("flow"), f"unknown elementary flow {f.flow!r}")
-                continue
-            if not _check_unit(f.unit, f.at("unit"), problems):
-                continue
-            try:
-                cf = quantity(f.factor, f.unit)
-                expected_cf = f"({spec.unit}) / ({flow.unit})"
-                value = magnitude_in(cf, expected_cf)
-            except BadValue as exc:
-                problems.add(f.at("factor"), str(exc))
-                continue
-            if value < 0:
-                problems.add(f.at("factor"), "a characterisation factor cannot be negative here")
-                continue
-            factors.append((f.flow, value))
-        methods.append(
-            ResolvedMethod(
-                spec.indicator, tuple(spec.name), spec.unit, spec.description, spec.source, factors
-            )
-        )
-    missing = set(INDICATOR_UNITS) - seen
+    methods = [m for m in (_method(m, nodes, problems) for m in base.methods) if m]
+    seen = [m.indicator for m in methods]
+    for indicator in {i for i in seen if seen.count(i) > 1}:
+        spec = next(m.spec for m in base.methods if m.spec.indicator == indicator)
+        problems.add(spec.at("indicator"), f"two methods for indicator {indicator!r}")
+    missing = set(INDICATOR_UNITS) - set(seen)
     if missing:
-        problems.add(
-            Location("methods/methods.toml"), f"no method for {', '.join(sorted(missing))}"
-        )
+        problems.add(Location("methods/methods.toml"),
+                     f"no method for {', '.join(sorted(missing))}")
     problems.raise_if_any()
     return ResolvedBase(nodes, links, methods)
+
+
+def _method(method, nodes: dict, problems: Problems) -> ResolvedMethod | None:
+    spec = method.spec
+    expected = INDICATOR_UNITS[spec.indicator]
+    if _check_unit(spec.unit, spec.at("unit"), problems) and (
+        quantity(1.0, spec.unit).dimensionality != quantity(1.0, expected).dimensionality
+    ):
+        problems.add(spec.at("unit"),
+                     f"indicator {spec.indicator} is expressed in {expected}, not {spec.unit}")
+    factors = []
+    for f in method.factors:
+        flow = nodes.get(f.flow)
+        if flow is None or flow.kind != "biosphere":
+            problems.add(f.at("flow"), f"unknown elementary flow {f.flow!r}")
+            continue
+        if not _check_unit(f.unit, f.at("unit"), problems):
+            continue
+        try:
+            value = magnitude_in(quantity(f.factor, f.unit), f"({spec.unit}) / ({flow.unit})")
+        except BadValue as exc:
+            problems.add(f.at("factor"), str(exc))
+            continue
+        if value < 0:
+            problems.add(f.at("factor"), "a characterisation factor cannot be negative here")
+            continue
+        factors.append((f.flow, value))
+    return ResolvedMethod(spec.indicator, tuple(spec.name), spec.unit, spec.description,
+                          spec.source, factors)
 
 
 # ---------------------------------------------------------------------------- foreground
@@ -248,10 +319,8 @@ def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems |
     """Check and normalise a model's inventory against the base data; raise every problem
     (with those already found while reading, when the reader's collector is passed in)."""
     problems = problems if problems is not None else Problems()
-    values, formula_names = resolve_parameters(inventory, problems)
-    from lca.uncertainty.distributions import check_parameters  # bounds checked at load time
-
-    check_parameters(inventory, values, formula_names, problems)
+    parameter_set, values = resolve_parameters(inventory, problems)
+    distributions = check_parameters(inventory, values, parameter_set.formula_names, problems)
     nodes = dict(base.nodes)
     own: dict[str, Node] = {}
     for a in inventory.activities:
@@ -262,52 +331,43 @@ def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems |
     links = []
     for e in inventory.exchanges:
         if e.activity not in own:
-            problems.add(
-                e.at("activity"), f"unknown activity {e.activity!r}; define it in activities.csv"
-            )
+            problems.add(e.at("activity"),
+                         f"unknown activity {e.activity!r}; define it in activities.csv")
             continue
-        link = _resolve_exchange(e.activity, e.input, e.amount, e.unit, values, nodes, e, problems)
+        link = _link(e.activity, e.input, e.amount, e.unit, values, nodes, e, problems)
         if link:
             links.append(link)
     scenario = dict(values, months=registry().Quantity(1.0, "month"))
-    for s in inventory.stages:
-        node = nodes.get(s.activity)
-        if node is None or node.kind == "biosphere":
-            problems.add(s.at("activity"), f"unknown activity {s.activity!r}")
-            continue
-        if _check_unit(s.unit, s.at("unit"), problems):
-            try:
-                stage_amount(s, scenario, node)
-            except BadValue as exc:
-                problems.add(s.at("amount"), str(exc))
-    if inventory.card is not None:
-        field_name = served_field(inventory)
-        try:
-            if not getattr(inventory.card, field_name).strip():
-                raise BadValue(f"required for functional unit {inventory.card.functional_unit!r}")
-            served_units(inventory, scenario)
-            if inventory.card.served_input_tokens.strip():
-                served_input_tokens(inventory, scenario)
-        except BadValue as exc:
-            problems.add(Location(_label(inventory, "model.toml"), None, field_name), str(exc))
+    stages = [s for s in (_stage(row, nodes, scenario, problems) for row in inventory.stages) if s]
+    served, served_input = _served(inventory, scenario, problems)
     problems.raise_if_any()
-    return ResolvedModel(inventory, values, own, links, list(inventory.stages), formula_names)
+    return ResolvedModel(inventory, parameter_set, values, own, links, stages, served,
+                         served_input, distributions)
 
 
-def stage_amount(row: StageDemand, values: dict, node: Node) -> float:
+def _stage(row: StageDemand, nodes: dict, values: dict, problems: Problems):
+    node = nodes.get(row.activity)
+    if node is None or node.kind == "biosphere":
+        problems.add(row.at("activity"), f"unknown activity {row.activity!r}")
+        return None
+    if not _check_unit(row.unit, row.at("unit"), problems):
+        return None
+    stage = ResolvedStage(row, Amount(row.amount, row.unit, node.unit))
+    try:
+        stage_amount(stage, values)
+    except BadValue as exc:
+        problems.add(row.at("amount"), str(exc))
+        return None
+    return stage
+
+
+def stage_amount(stage: ResolvedStage, values: dict) -> float:
     """How many units of the row's activity the life cycle demands (months in ``values``)."""
-    q = amount_quantity(row.amount, row.unit, values)
-    amount = coerce(q, node.unit, None, "amount")
-    if amount < 0:
-        raise BadValue(
-            f"negative amount {amount:g} {node.unit}; a stage cannot demand less than nothing"
-        )
+    amount = stage.amount.magnitude(values)
+    if isinstance(amount, float) and amount < 0:
+        raise BadValue(f"negative amount {amount:g} {stage.amount.target}; a stage cannot "
+                       "demand less than nothing")
     return amount
-
-
-def served_tokens(inventory: Inventory, values: dict) -> float:
-    q = formulas.evaluate(inventory.card.served_output_tokens, values)
-    return magnitude_in(q, "token")
 
 
 def served_field(inventory: Inventory) -> str:
@@ -315,94 +375,79 @@ def served_field(inventory: Inventory) -> str:
     return "served_output_tokens" if inventory.card.functional_unit == "response" else "served"
 
 
-def served_units(inventory: Inventory, values: dict) -> float:
-    """Output tokens served (functional unit "response"), else functional units served."""
-    if inventory.card.functional_unit == "response":
-        return served_tokens(inventory, values)
-    unit_name = inventory.card.functional_unit
+def _served(inventory: Inventory, values: dict, problems: Problems):
+    if inventory.card is None:
+        return None, None
+    card = inventory.card
+    name = served_field(inventory)
+    where = Location(str(inventory.directory / "model.toml"), None, name)
+    unit = "token" if card.functional_unit == "response" else card.functional_unit
+    served = served_input = None
     try:
-        registry().Quantity(1.0, unit_name)
-    except Exception:
-        raise BadValue(f"unknown functional unit {unit_name!r}") from None
-    return magnitude_in(formulas.evaluate(inventory.card.served, values), unit_name)
+        if not getattr(card, name).strip():
+            raise BadValue(f"required for functional unit {card.functional_unit!r}")
+        try:
+            registry().Quantity(1.0, unit)
+        except Exception:
+            raise BadValue(f"unknown functional unit {unit!r}") from None
+        served = Amount(getattr(card, name), "", unit)
+        served.magnitude(values)
+        if card.served_input_tokens.strip():
+            served_input = Amount(card.served_input_tokens, "", "token")
+            served_input.magnitude(values)
+    except BadValue as exc:
+        problems.add(where, str(exc))
+    return served, served_input
 
 
-def served_input_tokens(inventory: Inventory, values: dict) -> float:
-    """Input tokens served over the period (0 when the card does not say)."""
-    if not inventory.card.served_input_tokens.strip():
-        return 0.0
-    return magnitude_in(formulas.evaluate(inventory.card.served_input_tokens, values), "token")
-
-
-def scenario_values(model: ResolvedModel, months: float) -> dict:
-    return dict(model.parameters, months=registry().Quantity(float(months), "month"))
-
-
-def _resolve_exchange(
-    activity, input_code, amount, unit, values, nodes, row, problems, activity_field="activity"
-):
+def _link(activity, input_code, amount, unit, values, nodes, row, problems, owner_field="activity"):
     target = nodes.get(input_code)
     if target is None:
-        problems.add(
-            row.at("input"),
-            f"unknown input {input_code!r}: not an elementary flow, background process or activity",
-        )
+        problems.add(row.at("input"), f"unknown input {input_code!r}: not an elementary flow, "
+                                      "background process or activity")
         return None
     owner = nodes.get(activity)
     if owner is None:
-        problems.add(row.at(activity_field), f"unknown {activity_field} {activity!r}")
+        problems.add(row.at(owner_field), f"unknown {owner_field} {activity!r}")
         return None
     if not _check_unit(unit, row.at("unit"), problems):
         return None
+    rule = Amount(amount, unit, target.unit, owner.unit)
     try:
-        q = amount_quantity(amount, unit, values)
+        q = rule.quantity(values)
     except BadValue as exc:
         problems.add(row.at("amount"), str(exc))
         return None
     try:
-        declared = coerce(q, unit, owner.unit, "amount")
+        coerce(q, unit, owner.unit, "amount")
     except BadValue as exc:
         try:  # the amount fits the input: the unit column is what is wrong
             coerce(q, target.unit, owner.unit, "amount")
-            problems.add(
-                row.at("unit"),
-                f"unit {unit!r} does not fit this exchange: the amount "
-                f"is in {_units(q)} and the input {input_code!r} in "
-                f"{target.unit}",
-            )
+            problems.add(row.at("unit"), f"unit {unit!r} does not fit this exchange: the amount "
+                                         f"is in {_units(q)} and the input {input_code!r} in "
+                                         f"{target.unit}")
         except BadValue:
-            used = _formula_names(amount) or set()
-            hint = f" (the formula uses {', '.join(sorted(used))})" if used else ""
+            used = sorted(formulas.parse(amount).names) if rule.formula is not None else []
+            hint = f" (the formula uses {', '.join(used)})" if used else ""
             problems.add(row.at("amount"), f"{exc}{hint}")
         return None
     try:
-        value = coerce(
-            registry().Quantity(declared, unit),
-            target.unit,
-            owner.unit,
-            f"unit of an input to {input_code!r}",
-        )
+        value = rule.magnitude(values)
     except BadValue as exc:
-        problems.add(row.at("unit"), str(exc))
+        problems.add(row.at("unit"), f"unit of an input to {input_code!r}: {exc}")
         return None
     if value < 0:
-        problems.add(
-            row.at("amount"),
-            f"negative amount {value:g} {target.unit}; "
-            "inputs and emissions cannot be negative here",
-        )
+        problems.add(row.at("amount"), f"negative amount {value:g} {target.unit}; "
+                                       "inputs and emissions cannot be negative here")
         return None
     kind = "biosphere" if target.kind == "biosphere" else "technosphere"
-    return Link(activity, input_code, value, kind)
+    return Link(activity, input_code, value, kind, rule, row.at("amount"))
 
 
 def _add_node(nodes: dict, node: Node, where: Location, problems: Problems) -> bool:
     if node.code in nodes:
-        problems.add(
-            where,
-            f"code {node.code!r} is already used by {nodes[node.code].kind} "
-            f"node {nodes[node.code].name!r}",
-        )
+        problems.add(where, f"code {node.code!r} is already used by {nodes[node.code].kind} "
+                            f"node {nodes[node.code].name!r}")
         return False
     nodes[node.code] = node
     return True
@@ -415,7 +460,3 @@ def _check_unit(text: str, where: Location, problems: Problems) -> bool:
     except Exception as exc:
         problems.add(where, f"unknown unit {text!r} ({str(exc).splitlines()[0][:120]})")
         return False
-
-
-def _label(inventory: Inventory, name: str) -> str:
-    return str(inventory.directory / name)

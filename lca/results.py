@@ -1,5 +1,7 @@
 """The result of an assessment: tables (pandas) for notebooks, and the JSON contract the CLI
 prints. Values are in the units of :data:`lca.schema.INDICATOR_UNITS`, per-response ones too.
+The numbers come from one boundary split (:mod:`lca.boundary`); nothing here adds them up
+another way.
 """
 
 from __future__ import annotations
@@ -7,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from lca.boundary import Period, Split
 from lca.schema import INDICATOR_UNITS, INDICATORS, SERVES, STAGES, PublishedFigures
 from lca.units import magnitude_in, quantity
 
@@ -30,18 +34,53 @@ class AssessmentResult:
     # "response" (tokens_per_response output tokens) or a counted unit such as "image"; for
     # the latter, per_response holds the figures per unit and units_served counts them.
     functional_unit: str = "response"
-    units_served: float | None = None
+    units_served: float = 0.0
     served_input_tokens: float = 0.0
+    split: Split | None = None  # the boundary split the tables come from (one iteration)
+    prepared: object = None  # the PreparedModel (inventory, resolved model, base data)
+    values: dict = field(default_factory=dict)  # every parameter value used (quantities)
 
     units = INDICATOR_UNITS
 
+    @classmethod
+    def from_split(cls, prepared, period: Period, split: Split, values: dict,
+                   served_input_tokens: float, provenance: dict) -> AssessmentResult:
+        """Tables of a one-iteration split (indicators in the order of ``prepared``)."""
+        inv = prepared.inventory
+        indicators = list(prepared.indicators)
+
+        def frame(array, index) -> pd.DataFrame:
+            out = pd.DataFrame(array.T, index=list(index), columns=indicators)
+            out = out.reindex(columns=list(INDICATORS), fill_value=0.0)
+            out.attrs["units"] = dict(INDICATOR_UNITS)
+            return out
+
+        per_response = frame(np.stack([split.per_unit_marginal[0], split.per_unit_allocated[0]],
+                                      axis=1), ["marginal", "allocated"])
+        unit = inv.card.functional_unit
+        return cls(
+            model=inv.name,
+            display_name=inv.card.display_name,
+            months=period.months,
+            tokens_per_response=period.tokens_per_response,
+            served_output_tokens=float(split.served[0]) if unit == "response" else 0.0,
+            stages=frame(split.stages[0], STAGES),
+            by_service=frame(split.by_service[0], SERVES),
+            per_response=per_response,
+            published=inv.published,
+            provenance=provenance,
+            functional_unit=unit,
+            units_served=float(split.units[0]),
+            served_input_tokens=served_input_tokens,
+            split=split,
+            prepared=prepared,
+            values=values,
+        )
+
     @property
     def responses(self) -> float:
-        """Functional units served in the period: output tokens served / tokens per response,
-        or the units counted by the model card (images...)."""
-        if self.functional_unit != "response" and self.units_served is not None:
-            return self.units_served
-        return self.served_output_tokens / self.tokens_per_response
+        """Functional units served in the period (see :func:`lca.boundary.units_served`)."""
+        return self.units_served
 
     @property
     def total(self) -> pd.Series:
@@ -167,8 +206,4 @@ def _share_texts(p: PublishedFigures | None) -> dict:
     }
 
 
-def empty_frame(index) -> pd.DataFrame:
-    return pd.DataFrame(0.0, index=list(index), columns=list(INDICATORS))
-
-
-__all__ = ["AssessmentResult", "STAGES", "SERVES", "empty_frame", "parse_share"]
+__all__ = ["AssessmentResult", "parse_share"]

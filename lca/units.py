@@ -7,6 +7,7 @@ dimension raises :class:`~lca.errors.BadValue` naming the dimension expected and
 
 from __future__ import annotations
 
+import copyreg
 import math
 import re
 from functools import lru_cache
@@ -68,7 +69,27 @@ def registry():
     for line in _DOMAIN_UNITS.strip().splitlines():
         ureg.define(line)
     _remember_parsed_units(ureg)
+    # Quantities travel to Dask workers by pickle: rebuild them in the worker's own registry
+    # (Pint alone would look for GPU, token... in its default registry).
+    copyreg.pickle(ureg.Quantity, _reduce_quantity)
+    copyreg.pickle(ureg.Unit, _reduce_unit)
     return ureg
+
+
+def _reduce_quantity(q):
+    return _rebuild_quantity, (q.magnitude, str(q.units))
+
+
+def _reduce_unit(u):
+    return _rebuild_unit, (str(u),)
+
+
+def _rebuild_quantity(magnitude, unit_text: str):
+    return registry().Quantity(magnitude, unit_text)
+
+
+def _rebuild_unit(unit_text: str):
+    return registry().Unit(unit_text)
 
 
 def _remember_parsed_units(ureg) -> None:
@@ -106,6 +127,20 @@ def quantity(value, unit: str | None = None):
     if unit:
         q = q * ureg.Quantity(1.0, unit)
     return q
+
+
+# A number as the inventory writes it: sign, digits with a decimal point, optional exponent.
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER_THEN_UNIT = re.compile(rf"^\s*({NUMBER})\s*(.*?)\s*$", re.S)
+
+
+def split_number_unit(text: str) -> tuple[str, str] | None:
+    """'10.2 kW/server' -> ('10.2', 'kW/server'); '0.9' -> ('0.9', ''); None when the text does
+    not start with a number (a formula over names, say)."""
+    match = _NUMBER_THEN_UNIT.match(str(text))
+    if not match:
+        return None
+    return match.group(1), match.group(2)
 
 
 def unit(text: str):

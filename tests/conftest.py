@@ -36,13 +36,9 @@ def large2():
 @pytest.fixture(scope="session")
 def large2_report_doc(large2):
     """The disclosure report document of the 18-month large-2 result, with a pinned date."""
-    from lca.assessment import load_inventory
-    from lca.catalog import data_root
     from lca.report.model import build_report
-    from lca.text_inventory import read_base
 
-    return build_report(large2, load_inventory("large-2"), read_base(data_root()),
-                        date="2025-07-22")
+    return build_report(large2, date="2025-07-22")
 
 
 @pytest.fixture()
@@ -79,7 +75,7 @@ def run_cli():
 
     def run(args, columns=120, expect=0):
         env = dict(os.environ, COLUMNS=str(columns))
-        done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env,
+        done = subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=300)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.returncode == expect, done.stderr

@@ -17,7 +17,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def run_cli(*args, cwd=REPO):
-    done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=cwd,
+    done = subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=180)
     assert "Traceback" not in done.stderr, done.stderr
     return done
@@ -95,6 +95,6 @@ def test_models_lists_large2():
 
 
 def test_help_works_from_any_directory(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "cli.main", "--help"], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "lca.cli.main", "--help"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 0 and "assess" in done.stdout

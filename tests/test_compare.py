@@ -10,7 +10,7 @@ import pytest
 from conftest import set_parameter
 from typer.testing import CliRunner
 
-from cli.main import app
+from lca.cli.main import app
 
 runner = CliRunner()
 

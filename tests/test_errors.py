@@ -43,7 +43,7 @@ def write(path, rows):
 
 def run_cli(*args):
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
+        [sys.executable, "-m", "lca.cli.main", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

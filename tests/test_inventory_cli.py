@@ -18,7 +18,7 @@ from test_workbook import inference_gwp
 from typer.testing import CliRunner
 
 import lca
-from cli.main import app
+from lca.cli.main import app
 from lca.text_inventory import read_inventory
 from lca.workbook.canonical import canonical_files, comments_of
 
@@ -138,7 +138,7 @@ def test_a_killed_export_leaves_the_old_file(tmp_path):
     # The process kills itself after writing the new workbook in full, before the rename.
     script = f"""
 import os, signal
-import lca.workbook.canonical as c
+import lca.files as c
 real = os.fsync
 def die(fd):
     real(fd)
@@ -155,7 +155,7 @@ export_workbook(read_inventory({str(LARGE2)!r}), {str(target)!r}, force=True)
     leftovers = list(tmp_path.glob(".large-2.xlsx.*.lca-tmp"))
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 10_000
     # The next run writes the workbook and sweeps what the killed one left.
-    from lca.workbook.canonical import sweep_temporaries
+    from lca.files import sweep_temporaries
 
     sweep_temporaries(tmp_path)
     assert not list(tmp_path.glob(".*.lca-tmp"))

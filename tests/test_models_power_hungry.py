@@ -95,7 +95,7 @@ def test_cli_assess_image_model_table(run_cli):
      "field 'served': required for functional unit"),
     (('functional_unit = "image"', 'functional_unit = "widget"'),
      "unknown functional unit 'widget'"),
-    (('served = "images_per_month * months"', 'served = "months"'), "expected a quantity in image"),
+    (('served = "images_per_month * months"', 'served = "months"'), "expected image"),
 ])
 def test_bad_functional_unit_cards_are_refused(tmp_path, change, message):
     import shutil

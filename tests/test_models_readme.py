@@ -48,7 +48,7 @@ def test_the_section_documents_the_new_commands():
 def test_every_models_example_runs(command, workdir):
     words = shlex.split(command)
     if words[0] == "lca":
-        argv = [sys.executable, "-m", "cli.main", *words[1:]]
+        argv = [sys.executable, "-m", "lca.cli.main", *words[1:]]
     else:
         assert words[:3] == ["python", "-m", "lca.parametric"]
         argv = [sys.executable, *words[1:]]

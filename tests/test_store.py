@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def cli(home: Path, *args) -> subprocess.Popen:
     env = dict(os.environ, LCA_HOME=str(home))
-    return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "lca.cli.main", *args], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -42,7 +42,7 @@ def test_concurrent_runs_on_an_empty_cache_all_succeed_identically(tmp_path):
 def test_a_build_killed_midway_does_not_break_the_next_run(tmp_path):
     home = tmp_path / "home"
     # Make the build stall after Brightway has written its databases, then kill it.
-    slow = ("import time, lca.brightway_graph as g\n"
+    slow = ("import time, lca.engine.build as g\n"
             "build = g.build_project\n"
             "def stalled(*a):\n"
             "    m = build(*a); print('built', flush=True); time.sleep(60); return m\n"

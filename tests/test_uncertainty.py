@@ -12,7 +12,7 @@ import pytest
 from conftest import set_parameter
 from typer.testing import CliRunner
 
-from cli.main import app
+from lca.cli.main import app
 from lca.errors import BadValue, InventoryError
 from lca.units import quantity
 
@@ -49,7 +49,7 @@ def compiled(loaded):
 
 
 def test_distributions_read_with_units_and_defaults():
-    from lca.uncertainty.distributions import parse_distribution
+    from lca.distributions import parse_distribution
 
     d = parse_distribution("gpu", "triangular(min=164 kg CO2e/GPU, max=575 kg CO2e/GPU)",
                            quantity("273 kg CO2e/GPU"), "three studies", "273 kg CO2e/GPU")
@@ -75,14 +75,14 @@ def test_distributions_read_with_units_and_defaults():
     ("uniform(low=1, max=2)", "unknown argument"),
 ])
 def test_bad_distributions_are_refused(text, message):
-    from lca.uncertainty.distributions import parse_distribution
+    from lca.distributions import parse_distribution
 
     with pytest.raises(BadValue, match=message):
         parse_distribution("p", text, quantity("1.2"), "s")
 
 
 def test_a_bound_without_unit_is_refused_for_a_quantity():
-    from lca.uncertainty.distributions import parse_distribution
+    from lca.distributions import parse_distribution
 
     with pytest.raises(BadValue, match="give a unit"):
         parse_distribution("p", "uniform(min=100, max=700)", quantity("273 kg CO2e/GPU"), "s")
@@ -92,7 +92,7 @@ def test_a_bound_without_unit_is_refused_for_a_quantity():
 
 def test_pedigree_gsd_by_hand():
     """ecoinvent v3: variances of ln x add up (basic 0.0006 + one per indicator)."""
-    from lca.uncertainty.distributions import parse_pedigree, pedigree_gsd
+    from lca.distributions import parse_pedigree, pedigree_gsd
 
     assert pedigree_gsd((1, 1, 1, 1, 1)) == pytest.approx(math.exp(math.sqrt(0.0006)))
     # Weidema et al. 2013, table 10.5, scores 5: 0.04, 0.008, 0.04, 0.002, 0.12
@@ -106,7 +106,7 @@ def test_pedigree_gsd_by_hand():
 
 
 def test_report_says_which_parameters_got_defaults(loaded):
-    from lca.uncertainty.distributions import parameter_distributions
+    from lca.distributions import parameter_distributions
 
     found = {d.name: d for d in parameter_distributions(loaded.resolved)}
     gpu = found["gpu_embodied_gwp"]
@@ -149,9 +149,9 @@ def test_static_point_equals_assess(compiled, large2):
     """Our matrices solved at the static values against bw2calc's ``assess``. Brightway
     stores exchange amounts in float32 datapackages, ours stay float64: 1e-6 relative."""
     from lca.schema import STAGES
-    from lca.uncertainty.system import OUTPUTS
+    from lca.boundary import OUTPUTS
 
-    out = compiled.evaluate({})[0]
+    out = compiled.split().outputs()[0]
     for k, ind in enumerate(compiled.static.indicators):
         for stage in STAGES:
             assert out[k, OUTPUTS.index(stage)] == pytest.approx(large2.stages.loc[stage, ind],
@@ -170,7 +170,7 @@ def test_vectorised_formulas_equal_pint_sample_by_sample(loaded, compiled):
 
     dists = sampled_distributions(loaded.resolved)
     samples = draw(dists, chunk_generator(5, 0), 3)
-    values = compiled.evaluator.evaluate(samples, {"months": compiled.months_base})
+    values = compiled.values(samples)
     amounts = compiled.entry_amounts(values, 3)
     by_name = {d.name: d for d in dists}
     for i in range(3):
@@ -179,7 +179,7 @@ def test_vectorised_formulas_equal_pint_sample_by_sample(loaded, compiled):
         for p in inv.parameters:
             if p.name in by_name:
                 d = by_name[p.name]
-                text = f"{float(samples[p.name][i] / d.base_factor)!r} {d.unit}".strip()
+                text = f"{float(samples[p.name].magnitude[i])!r} {d.unit}".strip()
                 p = p.model_copy(update={"value": text, "uncertainty": "", "pedigree": ""})
             params.append(p)
         edited = type(inv)(**{**inv.__dict__, "parameters": params})
@@ -191,25 +191,26 @@ def test_vectorised_formulas_equal_pint_sample_by_sample(loaded, compiled):
 def test_same_samples_give_bw2calc_results_to_1e9(loaded, compiled):
     """The exactness proof: the values we sample go to bw2calc as an array datapackage (one
     column per iteration); its per-iteration scores equal ours to 1e-9 relative."""
-    from lca.uncertainty.brightway_reference import bw2calc_unit_scores
+    from lca.engine.reference import bw2calc_unit_scores
     from lca.uncertainty.montecarlo import chunk_generator, draw, sampled_distributions
 
     n = 40
     samples = draw(sampled_distributions(loaded.resolved), chunk_generator(11, 0), n)
-    values = compiled.evaluator.evaluate(samples, {"months": compiled.months_base})
+    values = compiled.values(samples)
     amounts = compiled.entry_amounts(values, n)
     ours = compiled.unit_scores(amounts)
     theirs = bw2calc_unit_scores(loaded, compiled, amounts)
     assert np.ptp(theirs[:, 0, 0]) > 0  # bw2calc really walked the iterations
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=0)
     # and the same samples give the same life-cycle totals through the stage rows
-    full = compiled.evaluate(samples)
-    from lca.uncertainty.system import OUTPUTS, _amount
+    full = compiled.split(samples).outputs()
+    from lca.boundary import OUTPUTS
 
     fg = {c: j for j, c in enumerate(compiled.foreground)}
     total = np.zeros((n, len(compiled.static.indicators)))
-    for term in compiled.stage_terms:
-        total += _amount(term, values, n)[:, None] * theirs[:, :, fg[term.activity]]
+    for stage in compiled.resolved.stages:
+        amount = np.broadcast_to(stage.amount.magnitude(values), (n,))
+        total += amount[:, None] * theirs[:, :, fg[stage.row.activity]]
     np.testing.assert_allclose(full[:, :, OUTPUTS.index("total")], total, rtol=1e-9)
 
 
@@ -218,11 +219,11 @@ def test_gpu_embodied_mean_by_hand(loaded, compiled, large2):
     moves by (E[X] - 273) kg per GPU, times GPU-hours over the lifetime, all by hand from
     parameters.csv (EcoLogits latency, 4 GPUs, batch 64, utilisation 0.0235)."""
     from lca.uncertainty.montecarlo import chunk_generator, draw, sampled_distributions
-    from lca.uncertainty.system import OUTPUTS
+    from lca.boundary import OUTPUTS
 
     gpu = [d for d in sampled_distributions(loaded.resolved) if d.name == "gpu_embodied_gwp"]
     n = 200_000
-    out = compiled.evaluate(draw(gpu, chunk_generator(3, 0), n))[:, 0, OUTPUTS.index(
+    out = compiled.split(draw(gpu, chunk_generator(3, 0), n)).outputs()[:, 0, OUTPUTS.index(
         "hardware-manufacturing")]
     latency = 6.785e-4 * 123 + 3.119e-4 * 64 + 1.947e-2  # s per token
     gpu_seconds_per_token = 4 * latency / 64 / 0.0235
@@ -263,10 +264,10 @@ def test_means_and_percentiles_agree_with_bw2calc_use_distributions(loaded, comp
     (``use_distributions=True``). Everything else is static on both sides. Means must agree
     within 4 standard errors, and bw2calc's share of draws below each of our percentiles
     must be that percentile within 4 binomial standard errors."""
-    from lca.uncertainty import brightway_reference as ref
-    from lca.uncertainty.distributions import parse_distribution
+    from lca.engine import reference as ref
+    from lca.distributions import parse_distribution
     from lca.uncertainty.montecarlo import chunk_generator, draw
-    from lca.uncertainty.system import OUTPUTS
+    from lca.boundary import OUTPUTS
 
     params = loaded.resolved.parameters
     written = {
@@ -281,7 +282,7 @@ def test_means_and_percentiles_agree_with_bw2calc_use_distributions(loaded, comp
     # the exchange each parameter feeds, found from the formulas
     exchange_of = {}
     for k, e in enumerate(compiled.entries):
-        used = set(e.formula.names) if e.formula else set()
+        used = set(e.rule.formula.names) if e.rule is not None else set()
         for name in written:
             if name in used:
                 assert name not in exchange_of, f"{name} feeds two exchanges"
@@ -301,12 +302,14 @@ def test_means_and_percentiles_agree_with_bw2calc_use_distributions(loaded, comp
         else:
             exchange_params[k] = ref.triangular_params(a["min"] * scale, a["mode"] * scale,
                                                        a["max"] * scale)
-    demands = {f"row{i}": {t.activity: t.static} for i, t in enumerate(compiled.stage_terms)}
+    static_values = compiled.values()
+    demands = {f"row{i}": {t.row.activity: t.amount.magnitude(static_values)}
+               for i, t in enumerate(compiled.resolved.stages)}
     n_bw = 1000
     theirs = ref.bw2calc_monte_carlo(loaded, compiled, exchange_params, demands, n_bw, seed=42)
     assert np.ptp(theirs[:, 1]) > 0
-    ours = compiled.evaluate(draw(dists, chunk_generator(42, 0), 200_000))[:, :, OUTPUTS.index(
-        "total")]
+    ours = compiled.split(draw(dists, chunk_generator(42, 0), 200_000)).outputs()[
+        :, :, OUTPUTS.index("total")]
     for k, ind in enumerate(compiled.static.indicators):
         a, b = ours[:, k], theirs[:, k]
         se = math.sqrt(a.var() / a.size + b.var() / b.size)
@@ -390,20 +393,20 @@ def test_one_parameter_moves_all_its_exchanges_together(loaded, compiled):
     from lca.uncertainty.montecarlo import chunk_generator, draw, sampled_distributions
 
     n = 5000
-    values = compiled.evaluator.evaluate(
-        draw(sampled_distributions(loaded.resolved), chunk_generator(8, 0), n),
-        {"months": compiled.months_base})
+    values = compiled.values(
+        draw(sampled_distributions(loaded.resolved), chunk_generator(8, 0), n))
     amounts = compiled.entry_amounts(values, n)
     k = {(e.activity, e.input): i for i, e in enumerate(compiled.entries)}
     power = amounts[:, k[("large2-training-run", "electricity-us")]]  # kWh per run
     adp = amounts[:, k[("large2-training-run", "minerals-metals-sb-eq")]]  # kg Sb eq per run
-    # adp = facility kWh x support_equipment_adp (kg Sb eq per J in base units; 3.6e6 J/kWh)
-    np.testing.assert_allclose(adp, power * values["support_equipment_adp"] * 3.6e6, rtol=1e-12)
+    # adp = facility kWh x support_equipment_adp (kg Sb eq per kWh)
+    ratio = values["support_equipment_adp"].to("kg Sb_eq/kWh").magnitude
+    np.testing.assert_allclose(adp, power * ratio, rtol=1e-12)
     assert np.std(power) / np.mean(power) > 0.1  # and the facility energy did vary
 
 
 def test_progress_bar_appears_only_on_runs_longer_than_a_second():
-    from cli.uncertainty import _Progress
+    from lca.cli.uncertainty import _Progress
 
     progress = _Progress("Monte Carlo")
     progress(20_000, 1_000_000)

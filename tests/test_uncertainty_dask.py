@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from lca.cli.main import app
 
 runner = CliRunner()
 

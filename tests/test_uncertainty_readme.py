@@ -37,7 +37,7 @@ def test_the_section_documents_the_three_commands():
 @pytest.mark.parametrize("args", examples(), ids=" ".join)
 def test_readme_example_runs(args, tmp_path, scheduler_address):
     args = [scheduler_address if a == "tcp://HOST:PORT" else a for a in args]
-    done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and done.stdout.strip()

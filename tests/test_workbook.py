@@ -18,7 +18,8 @@ from conftest import LARGE2
 import lca
 from lca.errors import InventoryError
 from lca.text_inventory import read_inventory
-from lca.workbook import export_workbook, import_workbook, validate
+from lca.inventories import import_workbook, validate
+from lca.workbook import export_workbook
 from lca.workbook.canonical import canonical_files, comments_of
 
 # Inference of large-2 by hand: output tokens x GPU time per token (EcoLogits 0.11.3 latency

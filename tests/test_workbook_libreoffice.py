@@ -17,7 +17,8 @@ from test_workbook import inference_gwp
 
 import lca
 from lca.text_inventory import read_inventory
-from lca.workbook import export_workbook, import_workbook, validate
+from lca.inventories import import_workbook, validate
+from lca.workbook import export_workbook
 from lca.workbook.canonical import canonical_files, comments_of
 
 

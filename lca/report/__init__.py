@@ -2,40 +2,44 @@
 charts built once as data (:mod:`.model`), then rendered as HTML, PDF, Markdown, Excel and
 JSON (one module per format). Same inputs and ``date`` give the same bytes.
 
-    >>> from lca.report import make_report
-    >>> files = make_report("large-2", months=18, date="2025-07-22")   # name -> bytes
+    >>> from lca.report import make_report, report_data
+    >>> doc = report_data("large-2", months=18, date="2025-07-22")      # the JSON form
+    >>> paths = make_report("large-2", months=18, date="2025-07-22", output="my-report")
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["make_report", "report_data", "FORMATS"]
+from lca.assessment import assess
+from lca.report.model import build_report
+from lca.report.writer import FORMATS, render, write_files
 
-FORMATS = ("html", "pdf", "md", "xlsx", "json")
+__all__ = ["make_report", "render_report", "report_data", "FORMATS"]
 
 
 def report_data(model: str | None = "large-2", months: float = 18,
                 tokens_per_response: int = 400, inventory: str | Path | None = None,
                 date: str | None = None, uncertainty: dict | None = None) -> dict:
     """Assess the model and build the report data (the JSON format)."""
-    from lca.assessment import assess, load_inventory
-    from lca.catalog import data_root
-    from lca.report.model import build_report
-    from lca.text_inventory import read_base
-
     result = assess(model, months, tokens_per_response, inventory)
-    inv = load_inventory(model, inventory)
-    base = read_base(data_root())
-    return build_report(result, inv, base, date=date, uncertainty=uncertainty)
+    return build_report(result, date=date, uncertainty=uncertainty)
+
+
+def render_report(model: str | None = "large-2", months: float = 18,
+                  tokens_per_response: int = 400, inventory: str | Path | None = None,
+                  date: str | None = None, uncertainty: dict | None = None,
+                  formats=FORMATS) -> dict[str, bytes]:
+    """The report files (name -> bytes) in the formats asked, written nowhere."""
+    doc = report_data(model, months, tokens_per_response, inventory, date, uncertainty)
+    return render(doc, list(formats))
 
 
 def make_report(model: str | None = "large-2", months: float = 18,
                 tokens_per_response: int = 400, inventory: str | Path | None = None,
                 date: str | None = None, uncertainty: dict | None = None,
-                formats=FORMATS) -> dict[str, bytes]:
-    """The report files (name -> bytes) in the formats asked."""
-    from lca.report.writer import render
-
-    doc = report_data(model, months, tokens_per_response, inventory, date, uncertainty)
-    return render(doc, list(formats))
+                formats=FORMATS, *, output: str | Path, overwrite: bool = False) -> list[Path]:
+    """Write the report files into the folder ``output``; returns the paths written."""
+    files = render_report(model, months, tokens_per_response, inventory, date, uncertainty,
+                          formats)
+    return write_files(Path(output), files, overwrite=overwrite)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
 from lca.schema import INDICATOR_NAMES, INDICATORS, STAGES
 
 STAGE_COLOURS = {
@@ -158,4 +160,77 @@ def stacked_shares_chart(impact: dict) -> Figure:
         fig.items.append(Rect(x, legend_y - 9, 10, 10, STAGE_COLOURS[stage]))
         fig.items.append(Text(x + 14, legend_y, stage, 9))
         x += 14 + 6.0 * len(stage) + 26
+    return fig
+
+
+# ------------------------------------------------------------------------- charts of results
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of ``text`` in Helvetica (the font the figures name), from the font's
+    own metrics: layouts leave room for every label, so nothing is clipped."""
+    return stringWidth(text, "Helvetica-Bold" if bold else "Helvetica", size)
+
+
+def _short(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def bar_chart(title: str, labels: list[str], values: list[float], unit: str) -> Figure:
+    """Horizontal bars from 0, one per label, each with its value at its end."""
+    size, row, plot = 10.0, 24.0, 420.0
+    texts = [f"{_short(v)} {unit}" for v in values]
+    left = 12 + max((text_width(s, size) for s in labels), default=0) + 10
+    right = 10 + max((text_width(t, size) for t in texts), default=0) + 12
+    width = max(left + plot + right, text_width(title, 12, True) + 24)
+    height = 40 + row * len(labels) + 16
+    fig = Figure(width, height, title)
+    fig.items.append(Text(12, 20, title, 12, "start", True))
+    top = max((abs(v) for v in values), default=0.0) or 1.0
+    for i, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
+        y = 36 + i * row
+        w = plot * abs(value) / top
+        fig.items.append(Text(left - 10, y + 14, label, size, "end"))
+        fig.items.append(Rect(left, y + 4, max(w, 0.5), row - 8, "#4a78b5"))
+        fig.items.append(Text(left + w + 6, y + 14, text, size, "start", False, MUTED))
+    return fig
+
+
+def tornado_chart(title: str, labels: list[str], lows: list[float], highs: list[float],
+                  static: float, unit: str) -> Figure:
+    """One bar per parameter from the output at its 2.5 percentile to the output at its 97.5
+    percentile, on an axis centred on the static result; each end is labelled with its own
+    value and percentile (a bar that goes left at 97.5 % says so)."""
+    size, row, plot = 9.5, 26.0, 400.0
+    ends = [(f"2.5 %: {_short(lo)}", f"97.5 %: {_short(hi)}") for lo, hi in zip(lows, highs,
+                                                                                 strict=True)]
+    widest = max((text_width(t, size) for pair in ends for t in pair), default=0.0)
+    label_w = max((text_width(s, size) for s in labels), default=0.0)
+    left = 12 + label_w + 12 + widest + 6
+    width = max(left + plot + widest + 18, text_width(title, 12, True) + 24)
+    height = 56 + row * len(labels) + 30
+    span = max([abs(v - static) for v in (*lows, *highs)] + [abs(static) * 1e-9, 1e-300])
+
+    def x(v: float) -> float:
+        return left + plot / 2 + (plot / 2) * (v - static) / span
+
+    fig = Figure(width, height, title)
+    fig.items.append(Text(12, 20, title, 12, "start", True))
+    fig.items.append(Text(12, 38, f"{unit}; centre line: static result {_short(static)}", size,
+                          "start", False, MUTED))
+    for i, (label, lo, hi, (lo_text, hi_text)) in enumerate(zip(labels, lows, highs, ends,
+                                                                strict=True)):
+        y = 50 + i * row
+        fig.items.append(Text(12 + label_w, y + 16, label, size, "end"))
+        x0, x1 = sorted((x(lo), x(hi)))
+        fig.items.append(Rect(x0, y + 5, max(x1 - x0, 0.5), row - 10, "#4a78b5"))
+        left_text, right_text = (lo_text, hi_text) if lo <= hi else (hi_text, lo_text)
+        fig.items.append(Text(x0 - 4, y + 16, left_text, size, "end", False, MUTED))
+        fig.items.append(Text(x1 + 4, y + 16, right_text, size, "start", False, MUTED))
+    centre = x(static)
+    fig.items.append(Line(centre, 46, centre, height - 24, "#c33333", 1.0))
+    axis = height - 20
+    fig.items.append(Text(left, axis + 12, _short(static - span), 8.5, "start", False, MUTED))
+    fig.items.append(Text(left + plot, axis + 12, _short(static + span), 8.5, "end", False,
+                          MUTED))
     return fig

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from lca.catalog import PACKAGE, data_root
 from lca.errors import InventoryError, Location, Problem
 from lca.schema import INDICATOR_UNITS
 
@@ -32,9 +33,7 @@ class Equivalence:
 
 def equivalents_file() -> Path:
     """The factor table of the data root, or the one shipped with the package."""
-    from lca.catalog import _PACKAGE, data_root
-
-    for root in (data_root(), _PACKAGE.parent, _PACKAGE / "_data"):
+    for root in (data_root(), PACKAGE.parent, PACKAGE / "_data"):
         if (root / FILE).is_file():
             return root / FILE
     return data_root() / FILE

@@ -7,16 +7,18 @@ and the base data; numbers are rounded to six significant digits (see :mod:`.num
 from __future__ import annotations
 
 import math
-import re
 from datetime import date as Date
 
+from lca.boundary import HEADLINES
+from lca.engine import content_hash
 from lca.errors import BadArgument
 from lca.report.checklist import build_checklist
 from lca.report.equivalents import equivalents_of, read_equivalences
 from lca.report.numbers import stored
 from lca.schema import INDICATOR_NAMES, INDICATOR_UNITS, INDICATORS, KINDS, STAGES
+from lca.units import split_number_unit
 
-REPORT_FORMAT = "lca-ai/report/1"
+REPORT_FORMAT = "lca-ai/report/2"
 
 STANDARDS = [
     {"name": "ISO 14040:2006 and ISO 14044:2006",
@@ -83,36 +85,13 @@ def _row(series) -> dict:
     return {i: stored(series[i]) for i in INDICATORS}
 
 
-def _split_value(text: str) -> tuple[str, str] | None:
-    """'10.2 kW/server' -> ('10.2', 'kW/server'); None when the value is a formula."""
-    match = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*", text)
-    if not match:
-        return None
-    return match.group(1), match.group(2) or "-"
-
-
-def _is_formula(parameter, formula_names: set[str]) -> bool:
-    """A formula names other parameters; '0.9' parses as a formula too but names none."""
-    from lca import formulas
-
-    if parameter.name not in formula_names:
-        return False
-    try:
-        return bool(formulas.names(parameter.value))
-    except ValueError:
-        return True
-
-
-def _parameter_rows(inventory) -> list[dict]:
-    from lca.errors import Problems
-    from lca.resolve import resolve_parameters
-
-    values, formula_names = resolve_parameters(inventory, Problems())
+def _parameter_rows(inventory, values: dict, formula_names: set[str]) -> list[dict]:
+    """Every parameter with its value and unit; a formula with the value it took."""
     rows = []
     for p in inventory.parameters:
-        literal = None if _is_formula(p, formula_names) else _split_value(p.value)
+        literal = None if p.name in formula_names else split_number_unit(p.value)
         if literal is not None:
-            value, unit, formula = literal[0], literal[1], ""
+            value, unit, formula = literal[0], literal[1] or "-", ""
         else:
             q = values.get(p.name)
             value = f"{stored(q.magnitude):.4g}" if q is not None else ""
@@ -216,31 +195,28 @@ def _allocation(inventory, result) -> dict:
 
 
 def _headline(result) -> dict:
-    total = result.total
-    inference = result.by_service.loc["inference"]
+    """Mistral's three headline indicators, as :mod:`lca.boundary` defines them, with the
+    stage figures they are not to be confused with."""
+    indicators = list(result.prepared.indicators)
+    headlines = result.split.headlines()
+
+    def row(name) -> dict:
+        values = headlines[name][0]
+        return {i: stored(float(values[indicators.index(i)])) if i in indicators else 0.0
+                for i in INDICATORS}
+
     return {
-        "training_absolute": _row(result.by_service.loc["training"]),
-        "marginal_per_response": _row(result.per_response.loc["marginal"]),
-        "allocated_per_response": _row(result.per_response.loc["allocated"]),
-        "inference_share_percent": {
-            i: stored(100.0 * inference[i] / total[i]) if total[i] else 0.0 for i in INDICATORS
-        },
-        "definitions": {
-            "training_absolute": "Training run(s) plus the hardware and data-center share of "
-                                 "training (service part 'training'), counted once.",
-            "marginal_per_response": "The stage rows flagged marginal in stages.csv, per "
-                                     "response (Mistral's boundary: inference with its hardware "
-                                     "and data-center share; no network, no user devices).",
-            "inference_share_percent": "The stage rows serving inference (serving, with its "
-                                       "hardware and data-center share) over the life-cycle "
-                                       "total; user devices are reported apart.",
-        },
+        "training_service": row("training_service"),
+        "marginal_per_unit": row("marginal_per_unit"),
+        "allocated_per_unit": _row(result.per_response.loc["allocated"]),
+        "inference_service_share_percent": row("inference_service_share_percent"),
+        "stage_training": _row(result.stages.loc["training"]),
+        "stage_inference_share_percent": _row(result.shares.loc["inference"]),
+        "definitions": dict(HEADLINES),
     }
 
 
 def _methods(base) -> list[dict]:
-    from lca.store import content_hash
-
     out = []
     for m in base.methods:
         rel = f"methods/{m.spec.factors}"
@@ -361,11 +337,12 @@ def check_uncertainty(data) -> dict:
     return data
 
 
-def build_report(result, inventory, base, date: str | None = None,
-                 uncertainty: dict | None = None) -> dict:
-    """The whole report as a JSON-ready dict, in section order."""
+def build_report(result, date: str | None = None, uncertainty: dict | None = None) -> dict:
+    """The whole report as a JSON-ready dict, in section order, from an assessment result
+    (which carries the inventory, the base data and the parameter values it used)."""
     if uncertainty is not None:
         check_uncertainty(uncertainty)
+    inventory, base = result.prepared.inventory, result.prepared.base_text
     report_date = parse_date(date)
     prov = result.provenance
     card = inventory.card
@@ -415,7 +392,8 @@ def build_report(result, inventory, base, date: str | None = None,
         "scope": _scope(inventory, result),
         "allocation": _allocation(inventory, result),
         "inventory": {
-            "parameters": _parameter_rows(inventory),
+            "parameters": _parameter_rows(inventory, result.values,
+                                          result.prepared.resolved.formula_parameters),
             "activities": len(inventory.activities),
             "exchanges": len(inventory.exchanges),
             "stage_rows": len(inventory.stages),
@@ -426,8 +404,8 @@ def build_report(result, inventory, base, date: str | None = None,
             "stages": {s: _row(result.stages.loc[s]) for s in result.stages.index},
             "shares_percent": {s: _row(result.shares.loc[s]) for s in result.shares.index},
             "total": _row(result.total),
-            "per_response": {"marginal": headline["marginal_per_response"],
-                             "allocated": headline["allocated_per_response"]},
+            "per_response": {"marginal": headline["marginal_per_unit"],
+                             "allocated": headline["allocated_per_unit"]},
             "by_service": {s: _row(result.by_service.loc[s]) for s in result.by_service.index},
         },
         "headline": headline,

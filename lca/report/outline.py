@@ -59,17 +59,22 @@ def headline_cards(doc: dict) -> list[dict]:
     cards = []
     for ind in INDICATORS:
         cards.append({"id": f"headline-training-{ind}", "indicator": ind,
-                      "label": f"Training, absolute ({INDICATOR_NAMES[ind]})",
-                      "value": fmt_total(ind, h["training_absolute"][ind])})
+                      "label": f"Training service, absolute: runs with their hardware and "
+                               f"data-center share ({INDICATOR_NAMES[ind]}; the stage "
+                               f"'training' alone: {fmt_total(ind, h['stage_training'][ind])})",
+                      "value": fmt_total(ind, h["training_service"][ind])})
     for ind in INDICATORS:
         cards.append({"id": f"headline-marginal-{ind}", "indicator": ind,
                       "label": f"Marginal, per {doc['scope']['unit_label']} "
                                f"({INDICATOR_NAMES[ind]})",
-                      "value": fmt_response(ind, h["marginal_per_response"][ind])})
+                      "value": fmt_response(ind, h["marginal_per_unit"][ind])})
     for ind in INDICATORS:
+        stage_share = fmt_percent(h["stage_inference_share_percent"][ind])
         cards.append({"id": f"headline-inference-share-{ind}", "indicator": ind,
-                      "label": f"Inference share of the life-cycle total ({INDICATOR_NAMES[ind]})",
-                      "value": fmt_percent(h["inference_share_percent"][ind])})
+                      "label": f"Inference service share of the life-cycle total, serving with "
+                               f"its hardware and data-center share ({INDICATOR_NAMES[ind]}; "
+                               f"the stage 'inference' alone: {stage_share})",
+                      "value": fmt_percent(h["inference_service_share_percent"][ind])})
     return cards
 
 
@@ -228,7 +233,7 @@ def build_outline(doc: dict) -> list[Section]:
         T(["amount", "is about", "factor", "source"],
           _equivalent_rows(eq["per_response_marginal"],
                            lambda i: f"one {scope['functional_unit']}: " + fmt_response(
-                               i, h["marginal_per_response"][i]))
+                               i, h["marginal_per_unit"][i]))
           + _equivalent_rows(eq["life_cycle_total"],
                              lambda i: "life cycle: " + fmt_total(i, ia["total"][i])),
           ident="equivalents-table", widths=[1.6, 1.8, 1.2, 3.2]),
@@ -283,6 +288,6 @@ def summary_line(doc: dict) -> str:
     return (f"Life cycle: {fmt_total('gwp', ia['total']['gwp'])}, "
             f"{fmt_total('water', ia['total']['water'])}, {fmt_total('adp', ia['total']['adp'])}. "
             f"Per {doc['scope']['unit_label']} (marginal): "
-            f"{fmt_response('gwp', h['marginal_per_response']['gwp'])}, "
-            f"{fmt_response('water', h['marginal_per_response']['water'])}, "
-            f"{fmt_response('adp', h['marginal_per_response']['adp'])}.")
+            f"{fmt_response('gwp', h['marginal_per_unit']['gwp'])}, "
+            f"{fmt_response('water', h['marginal_per_unit']['water'])}, "
+            f"{fmt_response('adp', h['marginal_per_unit']['adp'])}.")

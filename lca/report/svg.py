@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
+from lca.files import write_atomic
 from lca.report.charts import Figure, Line, Rect, Text
 
 
@@ -52,3 +54,8 @@ def render_svg(fig: Figure, element_id: str | None = None) -> str:
                        f'stroke-width="{_n(item.width)}"{marker}/>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+def write_svg(path, fig: Figure) -> Path:
+    """Write a figure as an SVG file (atomically); returns the path."""
+    return write_atomic(Path(path), render_svg(fig) + "\n")

@@ -45,10 +45,12 @@ def render_xlsx(doc: dict) -> bytes:
         ["responses", doc["scope"]["responses"]],
         ["critical review", doc["critical_review"]["status"]],
     ])
-    _sheet(wb, "Headline", ["indicator", "name", "unit", "training absolute",
-                            "marginal per response", "inference share (%)"],
-           [[i, INDICATOR_NAMES[i], units[i], h["training_absolute"][i],
-             h["marginal_per_response"][i], h["inference_share_percent"][i]] for i in INDICATORS])
+    _sheet(wb, "Headline", ["indicator", "name", "unit", "training service (absolute)",
+                            "stage training", "marginal per unit",
+                            "inference service share (%)", "stage inference share (%)"],
+           [[i, INDICATOR_NAMES[i], units[i], h["training_service"][i], h["stage_training"][i],
+             h["marginal_per_unit"][i], h["inference_service_share_percent"][i],
+             h["stage_inference_share_percent"][i]] for i in INDICATORS])
     rows = [[s, i, units[i], v[i], ia["shares_percent"][s][i]]
             for s, v in ia["stages"].items() for i in INDICATORS]
     rows += [["total", i, units[i], ia["total"][i], 100.0] for i in INDICATORS]

@@ -52,15 +52,10 @@ def client_for(scheduler: str, workers: int = 2):
         client.close()
 
 
-def _chunk_task(compiled, distributions, seed, index, n):
-    from lca.uncertainty.montecarlo import run_chunk
-
-    return run_chunk(compiled, distributions, seed, index, n)
-
-
-def run_chunks(compiled, distributions, seed: int, sizes: list[int], scheduler: str,
+def run_chunks(task, compiled, distributions, seed: int, sizes: list[int], scheduler: str,
                client=None):
-    """Yield (chunk index, results) as chunks finish; the caller puts them in order."""
+    """Yield (chunk index, ``task(compiled, distributions, seed, index, n)``) as chunks
+    finish; the caller puts them in order. ``task`` is a module-level function."""
     from dask.distributed import as_completed
 
     with contextlib.ExitStack() as stack:
@@ -68,7 +63,7 @@ def run_chunks(compiled, distributions, seed: int, sizes: list[int], scheduler: 
             client = stack.enter_context(client_for(scheduler))
         model = client.scatter(compiled, broadcast=True)
         dists = client.scatter([distributions], broadcast=True)[0]
-        futures = [client.submit(_chunk_task, model, dists, seed, i, n, pure=False)
+        futures = [client.submit(task, model, dists, seed, i, n, pure=False)
                    for i, n in enumerate(sizes)]
         order = {f.key: i for i, f in enumerate(futures)}
         for future, block in as_completed(futures, with_results=True):

@@ -9,16 +9,22 @@ on Dask workers.
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from lca.assessment import PreparedModel
+from lca import catalog, engine
+from lca.boundary import OUTPUTS, Period
+from lca.distributions import parameter_distributions as distributions_of
+from lca.distributions import sampled
+from lca.engine import CompiledModel, PreparedModel
 from lca.errors import BadArgument
+from lca.files import write_atomic
 from lca.schema import INDICATOR_UNITS, STAGES
+from lca.uncertainty import dask_backend
+from lca.units import registry
 
 CHUNK_SIZE = 20_000
 MAX_ITERATIONS = 10_000_000
@@ -27,22 +33,20 @@ MAX_ITERATIONS = 10_000_000
 def load_model(model: str | None = "large-2", inventory=None, inv=None) -> PreparedModel:
     """As ``assess`` does: read, check, make sure the project exists (``inv``: an Inventory
     already in memory, such as a scenario's edited copy)."""
-    from lca.assessment import prepare
+    return engine.prepare(model, inventory, inv)
 
-    return prepare(model, inventory, inv)
+
+def parameter_distributions(model="large-2", inventory=None) -> list:
+    """Each literal parameter's distribution (written, or a pedigree default: see
+    ``is_default``), for a model name, an inventory folder or a resolved model."""
+    if model is not None and not isinstance(model, str):
+        return distributions_of(model)
+    return distributions_of(load_model(model, inventory).resolved)
 
 
 def sampled_distributions(resolved) -> list:
     """The distributions that are sampled, in inventory order (the draw order)."""
-    from lca.errors import Problems
-    from lca.uncertainty.distributions import check_parameters
-
-    problems = Problems()
-    found = check_parameters(resolved.inventory, resolved.parameters, resolved.formula_parameters,
-                             problems)
-    problems.raise_if_any()
-    return [found[p.name] for p in resolved.inventory.parameters
-            if p.name in found and found[p.name].sampled]
+    return sampled(resolved)
 
 
 def chunk_generator(seed: int, index: int) -> np.random.Generator:
@@ -50,8 +54,11 @@ def chunk_generator(seed: int, index: int) -> np.random.Generator:
 
 
 def draw(distributions: list, rng: np.random.Generator, n: int) -> dict:
-    """name -> n samples in base units, drawn in a fixed order."""
-    return {d.name: d.sample(rng, n) * d.base_factor for d in distributions}
+    """name -> Pint quantity of n samples (in the unit of the parameter's value), drawn in a
+    fixed order."""
+    ureg = registry()
+    return {d.name: ureg.Quantity(d.sample(rng, n), d.quantity_unit or "dimensionless")
+            for d in distributions}
 
 
 def chunk_sizes(iterations: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
@@ -59,9 +66,10 @@ def chunk_sizes(iterations: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
     return [chunk_size] * full + ([rest] if rest else [])
 
 
-def run_chunk(compiled, distributions: list, seed: int, index: int, n: int) -> np.ndarray:
+def run_chunk(compiled: CompiledModel, distributions: list, seed: int, index: int,
+              n: int) -> np.ndarray:
     """One chunk: (n, indicators, OUTPUTS)."""
-    return compiled.evaluate(draw(distributions, chunk_generator(seed, index), n))
+    return compiled.split(draw(distributions, chunk_generator(seed, index), n)).outputs()
 
 
 def check_run(iterations: int, seed: int) -> None:
@@ -72,15 +80,8 @@ def check_run(iterations: int, seed: int) -> None:
         raise BadArgument(f"--seed must be a whole number of 0 or more (got {seed})")
 
 
-def compile_for(loaded: PreparedModel, months: float, tokens_per_response: int, static=None):
-    from lca.uncertainty.system import compile_model, static_system
-
-    if not (isinstance(months, int | float) and math.isfinite(months) and 0 < months <= 1200):
-        raise BadArgument(f"--months must be a number of months above 0 (got {months})")
-    if not (isinstance(tokens_per_response, int) and tokens_per_response > 0):
-        raise BadArgument(f"--tokens must be a whole number above 0 (got {tokens_per_response})")
-    static = static or static_system(loaded.project, loaded.manifest)
-    return compile_model(static, loaded.resolved, loaded.base, months, tokens_per_response)
+def compile_for(loaded: PreparedModel, months: float, tokens_per_response: int) -> CompiledModel:
+    return loaded.compile(Period(months, tokens_per_response))
 
 
 def monte_carlo(
@@ -98,21 +99,20 @@ def monte_carlo(
     total and per response. ``scheduler``: None (this process), "dask" (a LocalCluster on
     127.0.0.1) or "tcp://HOST:PORT". ``progress(done, total)`` is called after each chunk."""
     check_run(iterations, seed)
+    if scheduler:
+        dask_backend.check_scheduler(scheduler)
     started = time.perf_counter()
     loaded = load_model(model, inventory)
     compiled = compile_for(loaded, months, tokens_per_response)
     distributions = sampled_distributions(loaded.resolved)
     sizes = chunk_sizes(iterations)
     starts = np.cumsum([0, *sizes])
-    from lca.uncertainty.system import OUTPUTS
-
     # one array for every iteration, filled chunk by chunk (no second copy at the end)
     samples = np.empty((iterations, len(compiled.static.indicators), len(OUTPUTS)))
     done = 0
     if scheduler:
-        from lca.uncertainty.dask_backend import run_chunks
-
-        blocks = run_chunks(compiled, distributions, seed, sizes, scheduler)
+        blocks = dask_backend.run_chunks(run_chunk, compiled, distributions, seed, sizes,
+                                         scheduler)
     else:
         blocks = ((i, run_chunk(compiled, distributions, seed, i, n)) for i, n in enumerate(sizes))
     for index, block in blocks:
@@ -158,9 +158,6 @@ class UncertaintyResult:
     @classmethod
     def from_samples(cls, samples, indicators, iterations, seed, loaded, months, tokens,
                      distributions, seconds, scheduler):
-        from lca.uncertainty.distributions import parameter_distributions
-        from lca.uncertainty.system import OUTPUTS
-
         pos = {name: i for i, name in enumerate(OUTPUTS)}
         out = {}
         for k, ind in enumerate(indicators):
@@ -172,7 +169,7 @@ class UncertaintyResult:
                 "per_response_allocated": summarise(column[:, pos["per_response_allocated"]]),
                 "stages": {s: summarise(column[:, pos[s]]) for s in STAGES},
             }
-        params = [d.to_dict() for d in parameter_distributions(loaded.resolved)]
+        params = [d.to_dict() for d in distributions_of(loaded.resolved)]
         return cls(
             model=loaded.inventory.name,
             months=float(months),
@@ -209,28 +206,18 @@ class UncertaintyResult:
         path = _cache_path(self.model, self.months, self.tokens_per_response,
                            self.provenance["project_key"])
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{time.time_ns()}.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1))
-        tmp.replace(path)
-        return path
+        return write_atomic(path, json.dumps(self.to_dict(), indent=1))
 
 
 def _cache_path(model: str, months: float, tokens: int, key: str) -> Path:
-    from lca.store import lca_home
-
-    return lca_home() / "uncertainty" / f"{model}-{months:g}m-{tokens}t-{key[:16]}.json"
+    return engine.lca_home() / "uncertainty" / f"{model}-{months:g}m-{tokens}t-{key[:16]}.json"
 
 
 def computed_ranges(model: str = "large-2", months: float = 18, tokens_per_response: int = 400,
                     inventory=None) -> dict | None:
     """The last saved uncertainty summary for this exact inventory and settings, or None."""
-    from lca import store
-    from lca.assessment import load_inventory
-    from lca.catalog import data_root
-    from lca.text_inventory import read_base
-
-    inv = load_inventory(model if inventory is None else None, inventory)
-    key = store.content_hash(read_base(data_root()).files, inv.files)
+    inv = catalog.load_inventory(model if inventory is None else None, inventory)
+    key = engine.project_key(catalog.base_data().files, inv.files)
     path = _cache_path(inv.name, float(months), tokens_per_response, key)
     try:
         return json.loads(path.read_text())

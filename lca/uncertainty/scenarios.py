@@ -19,10 +19,17 @@ it is solved on the base project's matrices without building a new Brightway pro
 
 from __future__ import annotations
 
+import copy
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from lca.boundary import OUTPUTS, Period
+from lca.engine import StaticSystem, compile_model, prepare
 from lca.errors import BadArgument
+from lca.resolve import ResolvedBase, resolve_model
+from lca.schema import INDICATOR_UNITS, STAGES
+from lca.text_inventory import Inventory
+from lca.uncertainty import dask_backend
 
 ELECTRICITY_PREFIX = "electricity-"
 GPU_DATASETS = {
@@ -31,7 +38,6 @@ GPU_DATASETS = {
     "boavizta": "gpu-h100-manufacturing-boavizta",
 }
 DATA_CENTER_STAGES = ("training", "inference")
-AXES = ("mix", "pue", "gpu", "months", "tokens")
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,6 @@ def grid(mix=(), pue=(), gpu=(), months=(18,), tokens=(400,), params=None) -> li
 
 def apply(inventory, scenario: Scenario, node_codes: set):
     """A copy of ``inventory`` with the scenario's overrides (the inventory is not changed)."""
-    import copy
-
     inv = copy.copy(inventory)
     exchanges = list(inventory.exchanges)
     data_center = {s.activity for s in inventory.stages if s.stage in DATA_CENTER_STAGES}
@@ -132,26 +136,26 @@ class ScenarioRow:
                 **self.values}
 
 
+def comparison_dict(rows: list[ScenarioRow]) -> dict:
+    """The contract of ``lca compare --format json`` (values in ``units``)."""
+    return {"units": dict(INDICATOR_UNITS), "scenarios": [r.to_dict() for r in rows]}
+
+
 @dataclass
 class SweepContext:
     """What a worker needs to compute scenarios (picklable)."""
 
-    inventory: object
-    base: object
-    static: object
+    inventory: Inventory
+    base: ResolvedBase
+    static: StaticSystem
 
 
 def compute(context: SweepContext, scenario: Scenario) -> ScenarioRow:
     """The static result of one scenario, on the fast path."""
-    from lca.resolve import resolve_model
-    from lca.schema import STAGES
-    from lca.uncertainty.system import OUTPUTS, compile_model
-
     inv = apply(context.inventory, scenario, set(context.base.nodes))
     resolved = resolve_model(inv, context.base)
-    compiled = compile_model(context.static, resolved, context.base, scenario.months,
-                             scenario.tokens)
-    out = compiled.evaluate({})[0]
+    compiled = compile_model(context.static, resolved, Period(scenario.months, scenario.tokens))
+    out = compiled.split().outputs()[0]
     indicators = compiled.static.indicators
     values = {
         name: {ind: float(out[k, j]) for k, ind in enumerate(indicators)}
@@ -169,23 +173,16 @@ def compute(context: SweepContext, scenario: Scenario) -> ScenarioRow:
 def compare(model: str | None, scenarios: list[Scenario], inventory=None,
             scheduler: str | None = None) -> list[ScenarioRow]:
     """Compute every scenario (on Dask when ``scheduler`` is given), in order."""
-    from lca.uncertainty.montecarlo import load_model
-    from lca.uncertainty.system import static_system
-
     if not scenarios:
         raise BadArgument("no scenario to compare")
     for s in scenarios:
-        if not 0 < s.months <= 1200:
-            raise BadArgument(f"--months must be a number of months above 0 (got {s.months:g})")
-        if s.tokens <= 0:
-            raise BadArgument(f"--tokens must be a whole number above 0 (got {s.tokens})")
-    loaded = load_model(model, inventory)
-    context = SweepContext(loaded.inventory, loaded.base,
-                           static_system(loaded.project, loaded.manifest))
+        Period(s.months, s.tokens)
     if scheduler:
-        from lca.uncertainty.dask_backend import map_blocks
-
-        return map_blocks(_Compute(context), scenarios, scheduler)
+        dask_backend.check_scheduler(scheduler)
+    prepared = prepare(model, inventory)
+    context = SweepContext(prepared.inventory, prepared.base, prepared.static)
+    if scheduler:
+        return dask_backend.map_blocks(_Compute(context), scenarios, scheduler)
     return [compute(context, s) for s in scenarios]
 
 
@@ -195,7 +192,3 @@ class _Compute:
 
     def __call__(self, scenario: Scenario) -> ScenarioRow:
         return compute(self.context, scenario)
-
-
-def with_months(scenario: Scenario, months: float) -> Scenario:
-    return replace(scenario, months=months)

@@ -19,17 +19,12 @@ only moved to its canonical place.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
 import tomllib
-import uuid
-from pathlib import Path
 
 from pydantic import BaseModel
 
-from lca.errors import LCAError
+from lca.files import csv_text
 from lca.schema import TABLE_MODELS, ModelCard, PublishedFigures
 from lca.text_inventory import Inventory
 from lca.workbook.layout import number_text, shape
@@ -38,14 +33,11 @@ CommentKey = tuple[tuple[str, ...], int]  # (key path in model.toml, list item i
 ARRAY_WIDTH = 100
 
 
-class OutputExists(LCAError):
-    """The output exists and --force was not given."""
-
-
 # ------------------------------------------------------------------------- CSV
 
 
-def _text(value) -> str:
+def cell_text_of(value) -> str:
+    """A field's value as the text form writes it (booleans yes/no, numbers exact)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -59,7 +51,7 @@ def csv_columns(rows: list[BaseModel], model: type[BaseModel]) -> list[str]:
     columns = []
     for name, info in model.model_fields.items():
         if (info.is_required() or name == "comment"
-                or any(_text(getattr(r, name, None)) for r in rows)):
+                or any(cell_text_of(getattr(r, name, None)) for r in rows)):
             columns.append(name)
     for r in rows:
         for name in getattr(r, "_extra", {}) or {}:
@@ -70,14 +62,13 @@ def csv_columns(rows: list[BaseModel], model: type[BaseModel]) -> list[str]:
 
 def write_csv(rows: list[BaseModel], model: type[BaseModel]) -> str:
     columns = csv_columns(rows, model)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for r in rows:
+
+    def cells(r):
         extra = getattr(r, "_extra", {}) or {}
-        writer.writerow([extra.get(c, "") if c.startswith("extra:") else _text(getattr(r, c))
-                         for c in columns])
-    return buffer.getvalue()
+        return [extra.get(c, "") if c.startswith("extra:") else cell_text_of(getattr(r, c))
+                for c in columns]
+
+    return csv_text(columns, (cells(r) for r in rows))
 
 
 # ------------------------------------------------------------------------- model.toml
@@ -387,66 +378,3 @@ def canonical_files(inventory: Inventory, comments: dict[CommentKey, str]) -> di
 def comments_of(inventory: Inventory) -> dict[CommentKey, str]:
     """The comments of an inventory's model.toml (as read, or as written from a workbook)."""
     return toml_comments(inventory.files.get("model.toml", b""))
-
-
-# ------------------------------------------------------------------------- atomic writing
-
-
-def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.lca-tmp")
-
-
-def sweep_temporaries(folder: Path) -> None:
-    """Remove what killed runs left behind (their process is gone)."""
-    for leftover in folder.glob(".*.lca-tmp"):
-        try:
-            pid = int(leftover.name.rsplit(".", 2)[-2].split("-")[0])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            leftover.unlink(missing_ok=True)
-        except (ValueError, IndexError, PermissionError, OSError):
-            continue
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a run killed at any moment leaves the old file."""
-    temporary = _temporary(path)
-    try:
-        with open(temporary, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def write_files(folder: Path, files: dict[str, bytes], force: bool) -> list[str]:
-    """Write a text inventory into ``folder``; refuse to overwrite unless ``force``.
-
-    Every file is first written in full beside its target, then each is moved over the old
-    one with one atomic rename. Returns the names of the files that changed."""
-    folder = Path(folder)
-    existing = [n for n in files if (folder / n).exists()]
-    if existing and not force:
-        raise OutputExists(f"{folder} already holds {', '.join(existing)}; "
-                           "give --force to overwrite")
-    folder.mkdir(parents=True, exist_ok=True)
-    sweep_temporaries(folder)
-    changed = [n for n, data in files.items()
-               if not (folder / n).is_file() or (folder / n).read_bytes() != data]
-    staged = []
-    try:
-        for name in changed:
-            temporary = _temporary(folder / name)
-            with open(temporary, "wb") as fh:
-                fh.write(files[name])
-                fh.flush()
-                os.fsync(fh.fileno())
-            staged.append((temporary, folder / name))
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    finally:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-    return changed

@@ -11,13 +11,18 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel
 
 from lca import __version__
 from lca.errors import Location, Problems
+from lca.files import check_output_file, write_atomic
 from lca.schema import TABLE_MODELS
 from lca.text_inventory import BaseData, Inventory
-from lca.workbook.canonical import CommentKey, OutputExists, comments_of, write_atomic
+from lca.workbook.canonical import CommentKey, cell_text_of, comments_of
 from lca.workbook.layout import (
     CARD_COLUMNS,
     CARD_HELP,
@@ -97,10 +102,9 @@ def table_header(rows: list[BaseModel], model: type[BaseModel]) -> list[str]:
 
 
 def _row_texts(row: BaseModel, header: list[str]) -> list[str]:
-    from lca.workbook.canonical import _text
 
     extra = getattr(row, "_extra", {}) or {}
-    return [extra.get(c, "") if c.startswith("extra:") else _text(getattr(row, c, None))
+    return [extra.get(c, "") if c.startswith("extra:") else cell_text_of(getattr(row, c, None))
             for c in header]
 
 
@@ -132,10 +136,6 @@ def check_storable(inventory: Inventory, comments: dict[CommentKey, str], label:
 def build_workbook(inventory: Inventory, comments: dict[CommentKey, str] | None = None,
                    base: BaseData | None = None):
     """The openpyxl Workbook of ``inventory`` (not saved)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     comments = comments_of(inventory) if comments is None else comments
     bold = Font(bold=True)
@@ -262,7 +262,6 @@ def build_workbook(inventory: Inventory, comments: dict[CommentKey, str] | None 
 
 
 def _write_readme(ws, inventory: Inventory, bold) -> None:
-    from openpyxl.styles import Alignment, Font
 
     lines = [
         (f"{inventory.card.display_name}: inventory workbook written by lca-ai {__version__}",
@@ -326,18 +325,14 @@ def export_workbook(inventory: Inventory, output: str | Path, force: bool = Fals
     """Write ``inventory`` to ``output`` (xlsx), atomically, never over a file without
     ``force``."""
     output = Path(output)
-    if output.suffix.lower() != ".xlsx":
-        raise OutputExists(f"{output}: the workbook's name must end in .xlsx")
-    if output.exists() and not force:
-        raise OutputExists(f"{output} already exists; give --force to overwrite it")
-    if output.is_dir():
-        raise OutputExists(f"{output} is a folder")
+    if not output.parent.exists():
+        output.parent.mkdir(parents=True)
+    check_output_file(output, force, ".xlsx")
     comments = comments_of(inventory)
     check_storable(inventory, comments, str(inventory.directory))
     wb = build_workbook(inventory, comments, base)
     buffer = io.BytesIO()
     wb.save(buffer)
-    output.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(output, buffer.getvalue())
     return output
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
+from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
 from lca.errors import InventoryError, Location, Problem, Problems
 from lca.schema import TABLE_MODELS
 from lca.text_inventory import EXTRA_PREFIX, Inventory, parse_rows
+from lca.units import registry
 from lca.workbook.canonical import CommentKey, canonical_files
 from lca.workbook.layout import (
     CARD_COLUMNS,
@@ -63,8 +67,6 @@ class _Sheet:
         self.reader, self.ws, self.name = reader, ws, name
         self.cells = ws._cells  # {(row, col): Cell}; only the cells the file has
         self.filled: dict[tuple[int, int], tuple[int, int]] = {}
-        from openpyxl.utils import get_column_letter
-
         self.letter = get_column_letter
         for rng in ws.merged_cells.ranges:
             if rng.min_col == rng.max_col:
@@ -130,8 +132,6 @@ class _Reader:
         self.problems.add(Location(self.label, row, field_name, sheet), message)
 
     def cell_problem(self, sheet, row, col, field_name, message):
-        from openpyxl.utils import get_column_letter
-
         if field_name is None:
             self.problems.add(CellLocation(self.label, row, None, sheet,
                                            get_column_letter(col)), message)
@@ -139,8 +139,6 @@ class _Reader:
             self.problem(sheet, row, field_name, message)
 
     def warn(self, sheet, row, col, message):
-        from openpyxl.utils import get_column_letter
-
         where = CellLocation(self.label, row, None, sheet,
                              get_column_letter(col) if col else None)
         self.warnings.append(f"{where}: {message}")
@@ -189,8 +187,6 @@ class _Reader:
                          f"the workbook unpacks to {unpacked / 2**20:.0f} MB; above "
                          f"{MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB it is refused (zip bomb?)")
             return False
-        import openpyxl
-
         if not openpyxl.DEFUSEDXML:
             self.problem(None, None, None, "refusing to read workbooks without defusedxml "
                                            "(it protects against XML bombs): pip install "
@@ -200,10 +196,6 @@ class _Reader:
         return self.wb is not None
 
     def _load(self, data_only: bool):
-        import warnings
-
-        import openpyxl
-
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
@@ -323,8 +315,6 @@ class _Reader:
                 continue
             number, unit_text = match.group(1), match.group(2).strip()
             try:
-                from lca.units import registry
-
                 given = registry().Quantity(1.0, unit_text)
                 column = registry().Quantity(1.0, cells[u]) if cells[u] else None
             except Exception:
@@ -526,58 +516,7 @@ def read_workbook(path: str | Path, problems: Problems | None = None) -> Invento
     return report.inventory
 
 
-def validate(path: str | Path) -> WorkbookReport:
-    """Every problem of a workbook, from its cells to the checks that need the whole
-    inventory (units, formulas, links), located by sheet and cell."""
-    from lca.catalog import data_root
-    from lca.resolve import resolve_base, resolve_model
-    from lca.text_inventory import read_base
-
-    problems = Problems()
-    report = read_report(path, problems)
-    inventory = report.inventory
-    if inventory is not None and inventory.card is not None:
-        base = resolve_base(read_base(data_root()))
-        try:
-            resolve_model(inventory, base, problems)
-        except InventoryError:
-            pass  # every problem is in ``problems`` already
-    report.problems = _ordered(_without_consequences(inventory, placed(report, problems.items)))
-    return report
-
-
-def _without_consequences(inventory, problems: list[Problem]) -> list[Problem]:
-    """Drop "unknown name 'x'" where parameter x has its own problem: fixing that row fixes
-    the formulas that use it, and a person should be sent to the row, not to its users."""
-    if inventory is None:
-        return problems
-    bad_rows = {p.location.row for p in problems if p.location.sheet == "parameters"}
-    bad = {q.name for q in inventory.parameters if q._where.row in bad_rows}
-    from lca import formulas
-    from lca.errors import BadValue
-
-    uses = {}
-    for q in inventory.parameters:
-        try:
-            uses[q.name] = formulas.names(q.value)
-        except BadValue:
-            uses[q.name] = set()
-    grown = True
-    while grown:  # a formula over a broken parameter cannot be evaluated either
-        more = {name for name, names in uses.items() if names & bad} - bad
-        bad |= more
-        grown = bool(more)
-    kept = []
-    for p in problems:
-        names = re.findall(r"unknown name\(?s?\)? ([^;]+)", p.message)
-        named = {n.strip(" '\"") for part in names for n in part.split(",")}
-        if named and named <= bad:
-            continue
-        kept.append(p)
-    return kept
-
-
-def _ordered(problems: list[Problem]) -> list[Problem]:
+def ordered(problems: list[Problem]) -> list[Problem]:
     order = {s: i for i, s in enumerate((*CARD_SHEETS, *TABLES))}
 
     def key(p: Problem):

@@ -19,7 +19,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
 def wall(args, env) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=REPO, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 

@@ -18,7 +18,7 @@ TARGET_SECONDS = 10.0
 def run_report(home: Path, out: Path) -> float:
     env = dict(os.environ, LCA_HOME=str(home), PYTHONPATH=str(REPO))
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cli.main", "report", "--model", "large-2",
+    done = subprocess.run([sys.executable, "-m", "lca.cli.main", "report", "--model", "large-2",
                            "--months", "18", "-o", str(out), "--date", "2026-11-23"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     elapsed = time.perf_counter() - start

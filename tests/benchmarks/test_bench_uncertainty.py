@@ -25,7 +25,7 @@ ITERATIONS = 10_000
 
 
 def _fit_exchange_distributions(compiled, distributions):
-    from lca.uncertainty import brightway_reference as ref
+    from lca.engine import reference as ref
     from lca.uncertainty.montecarlo import chunk_generator, draw
 
     samples = draw(distributions, chunk_generator(0, 0), 200_000)
@@ -45,7 +45,7 @@ def _fit_exchange_distributions(compiled, distributions):
 
 
 def test_monte_carlo_against_bw2calc():
-    from lca.uncertainty import brightway_reference as ref
+    from lca.engine import reference as ref
     from lca.uncertainty.montecarlo import (
         chunk_sizes,
         compile_for,

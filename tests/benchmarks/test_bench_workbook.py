@@ -98,5 +98,5 @@ def test_bench_workbook(tmp_path):
         ("lca inventory import", ["import", str(book), "-o", str(folder), "--force"]),
     ):
         timed(label, lambda a=args: subprocess.run(
-            [sys.executable, "-m", "cli.main", "inventory", *a], check=True,
+            [sys.executable, "-m", "lca.cli.main", "inventory", *a], check=True,
             capture_output=True))

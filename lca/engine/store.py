@@ -16,12 +16,18 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
+
+from platformdirs import user_cache_dir
 
 from lca.errors import StoreError
 
 # Bump when the way projects are written changes: old projects are then rebuilt.
-FORMAT_VERSION = "2"  # 2: the manifest lists elementary flow ids
+FORMAT_VERSION = "3"  # 2: the manifest lists elementary flow ids; 3: versions in the key
+# Packages whose version can change a built project or a result: part of the key.
+KEYED_PACKAGES = ("lca-ai", "bw2data", "bw2calc", "bw_processing", "pint")
 MANIFEST = "manifest.json"
 STALE_BUILD_SECONDS = 3600
 
@@ -31,18 +37,36 @@ def lca_home() -> Path:
     override = os.environ.get("LCA_HOME")
     if override:
         return Path(override).expanduser().resolve()
-    from platformdirs import user_cache_dir
-
     return Path(user_cache_dir("lca-ai", appauthor=False))
 
 
+@lru_cache(maxsize=1)
+def versions() -> str:
+    """The versions of the engine and of the libraries that build and solve projects."""
+    found = []
+    for name in KEYED_PACKAGES:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
 def content_hash(*file_sets: dict[str, bytes]) -> str:
-    """SHA-256 over file names and contents (and the store format), in a stable order."""
-    digest = hashlib.sha256(f"lca-ai store {FORMAT_VERSION}\n".encode())
+    """SHA-256 over file names and contents, in a stable order (what the user wrote)."""
+    digest = hashlib.sha256(b"lca-ai content\n")
     for files in file_sets:
         for name in sorted(files):
             digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
         digest.update(b"\1")
+    return digest.hexdigest()
+
+
+def project_key(*file_sets: dict[str, bytes]) -> str:
+    """The store key of a project: the content of its files, the store format and the
+    versions of the engine and of Brightway (a new version rebuilds, never reuses)."""
+    digest = hashlib.sha256(f"lca-ai store {FORMAT_VERSION}\n{versions()}\n".encode())
+    digest.update(content_hash(*file_sets).encode())
     return digest.hexdigest()
 
 

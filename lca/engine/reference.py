@@ -13,16 +13,13 @@ from __future__ import annotations
 import math
 import warnings
 
+import bw_processing as bwp
 import numpy as np
+
+from .solve import import_bw2calc, load_datapackages
 
 # stats_arrays uncertainty type ids
 UNDEFINED, LOGNORMAL, NORMAL, UNIFORM, TRIANGULAR = 0, 2, 3, 4, 5
-
-
-def _bwp():
-    import bw_processing as bwp
-
-    return bwp
 
 
 def _position_arrays(compiled, amounts):
@@ -44,7 +41,6 @@ def _position_arrays(compiled, amounts):
 
 def samples_datapackage(compiled, amounts: np.ndarray):
     """An in-memory datapackage holding ``amounts`` (iterations, entries) as arrays."""
-    bwp = _bwp()
     dp = bwp.create_datapackage(sequential=True, sum_inter_duplicates=False)
     for kind, items in _position_arrays(compiled, amounts).items():
         indices = np.array([pos for pos, _ in items], dtype=bwp.INDICES_DTYPE)
@@ -60,8 +56,6 @@ def samples_datapackage(compiled, amounts: np.ndarray):
 
 
 def _multilca(loaded, compiled, demands, extra, **flags):
-    from lca.calculate import import_bw2calc, load_datapackages
-
     bc = import_bw2calc()
     methods = {ind: tuple(m["name"]) for ind, m in loaded.manifest["methods"].items()}
     config = {"impact_categories": [methods[i] for i in compiled.static.indicators]}
@@ -97,7 +91,6 @@ def bw2calc_unit_scores(loaded, compiled, amounts: np.ndarray) -> np.ndarray:
 def distributions_datapackage(compiled, exchange_distributions: dict):
     """stats_arrays distributions on foreground exchanges: ``{entry index: (type, loc,
     scale, minimum, maximum)}``; they replace the static values at those positions."""
-    bwp = _bwp()
     dp = bwp.create_datapackage(sum_inter_duplicates=False)
     ids, flows = compiled.static.node_ids, compiled.static.flow_ids
     by_kind = {}

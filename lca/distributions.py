@@ -22,8 +22,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from lca.errors import BadValue, Problems
-from lca.units import quantity, registry
+from lca.units import quantity, split_number_unit
 
 # Ecoinvent v3 pedigree matrix: variances of ln(x) added for scores 1..5 of each indicator
 # (Weidema B.P. et al. 2013, Overview and methodology. Data quality guideline for the
@@ -85,12 +87,10 @@ class Distribution:
     is_default: bool = False
     basis: str = ""  # where it comes from, for the report
     source: str = ""
-    base_factor: float = 1.0  # one ``unit`` in Pint base units (what vectorised uses)
+    quantity_unit: str = ""  # the Pint unit the samples are in ("" when dimensionless)
 
     def sample(self, rng, n: int):
         """``n`` draws (numpy array, in ``unit``) from the generator ``rng``."""
-        import numpy as np
-
         a = self.args
         if self.family == "lognormal":
             return rng.lognormal(math.log(self.value), math.log(a["gsd"]), n)
@@ -208,7 +208,7 @@ def parse_distribution(name: str, text: str, value_q, source: str = "",
             if not lo <= mode <= hi:
                 raise BadValue(f"triangular: mode {mode:g} lies outside [{lo:g}, {hi:g}]")
     return Distribution(name, family, value, unit, args, False, "written in parameters.csv", source,
-                        _base_factor(value_q))
+                        _pint_unit(value_q))
 
 
 def default_distribution(name: str, kind: str, value_q, pedigree: tuple[int, ...] | None,
@@ -222,12 +222,12 @@ def default_distribution(name: str, kind: str, value_q, pedigree: tuple[int, ...
     if not value > 0:
         return Distribution(name, "fixed", value, unit, {}, True,
                             f"{origin}: not sampled, a lognormal needs a value above 0",
-                            "", _base_factor(value_q))
+                            "", _pint_unit(value_q))
     gsd = pedigree_gsd(scores)
     return Distribution(name, "lognormal", value, unit, {"gsd": gsd}, True,
                         f"{origin}, ecoinvent v3 pedigree matrix (Weidema et al. 2013)",
                         "Weidema et al. 2013, ecoinvent data quality guideline v3, pedigree matrix",
-                        _base_factor(value_q))
+                        _pint_unit(value_q))
 
 
 def check_parameters(inventory, values: dict, formula_names: set, problems: Problems) -> dict:
@@ -237,7 +237,7 @@ def check_parameters(inventory, values: dict, formula_names: set, problems: Prob
     for p in inventory.parameters:
         text = (p.uncertainty or "").strip()
         ped_text = (p.pedigree or "").strip()
-        if p.name in formula_names and _uses_names(p.value):
+        if p.name in formula_names:
             if text or ped_text:
                 column = "uncertainty" if text else "pedigree"
                 problems.add(p.at(column), f"{p.name} is a formula: it takes its uncertainty "
@@ -271,41 +271,26 @@ def check_parameters(inventory, values: dict, formula_names: set, problems: Prob
     return out
 
 
-def parameter_distributions(model) -> list[Distribution]:
+def parameter_distributions(resolved) -> list[Distribution]:
     """Each literal parameter's distribution, in inventory order, with ``is_default`` saying
     whether it came from a pedigree default rather than a written distribution (for the
-    report). ``model`` is a name or a ResolvedModel."""
-    if isinstance(model, str):
-        from lca.uncertainty.montecarlo import load_model
-
-        model = load_model(model).resolved
-    problems = Problems()
-    found = check_parameters(model.inventory, model.parameters, model.formula_parameters, problems)
-    problems.raise_if_any()
-    return [found[p.name] for p in model.inventory.parameters if p.name in found]
+    report). ``resolved``: a :class:`~lca.resolve.ResolvedModel`."""
+    return list(resolved.distributions.values())
 
 
-_LEADING_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+def sampled(resolved) -> list[Distribution]:
+    """The distributions that are sampled, in inventory order (the draw order)."""
+    return [d for d in resolved.distributions.values() if d.sampled]
 
 
 def _display_unit(value_text: str, value_q) -> str:
     """The unit as the inventory writes it ("kg CO2e/GPU"), else Pint's short form."""
     if value_q.dimensionless:
         return ""
-    match = _LEADING_NUMBER.match(value_text or "")
-    if match and value_text[match.end():].strip():
-        return value_text[match.end():].strip()
+    split = split_number_unit(value_text or "")
+    if split and split[1]:
+        return split[1]
     return f"{value_q.units:~}"
-
-
-def _uses_names(text: str) -> bool:
-    """A formula over other parameters (a bare number such as "0.9" is not one)."""
-    from lca import formulas
-
-    try:
-        return bool(formulas.names(text))
-    except BadValue:
-        return False
 
 
 def _number(text: str, what: str) -> float:
@@ -337,7 +322,6 @@ def _same_unit(text: str, value_q, what: str) -> float:
     return float(q.to(value_q.units).magnitude)
 
 
-def _base_factor(value_q) -> float:
-    if value_q.dimensionless:
-        return 1.0  # the value was converted to a plain number already
-    return float(registry().Quantity(1.0, value_q.units).to_base_units().magnitude)
+def _pint_unit(value_q) -> str:
+    """The unit of the samples: the value's own, or none once converted to a plain number."""
+    return "" if value_q.dimensionless else str(value_q.units)

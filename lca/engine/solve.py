@@ -11,6 +11,10 @@ import sys
 import warnings
 from pathlib import Path
 
+import bw_processing as bwp
+import numpy as np
+from fsspec.implementations.zip import ZipFileSystem
+
 from lca.errors import NonFiniteResult, SingularSystem, StoreError
 
 
@@ -31,8 +35,6 @@ def import_bw2calc():
 
 
 def load_datapackages(project: Path, manifest: dict) -> list:
-    import bw_processing as bwp
-    from fsspec.implementations.zip import ZipFileSystem
 
     paths = list(manifest["databases"]) + [m["datapackage"] for m in manifest["methods"].values()]
     packages = []
@@ -46,23 +48,23 @@ def load_datapackages(project: Path, manifest: dict) -> list:
     return packages
 
 
-def score(project: Path, manifest: dict, demands: dict[str, dict[str, float]]) -> dict:
-    """Scores of each demand (name -> {node code: amount}) for each indicator.
-
-    Returns ``{(indicator, demand name): score}``; an empty demand scores 0.
-    """
+def row_scores(project: Path, manifest: dict, demands: list[dict[str, float]],
+               indicators: tuple[str, ...], where: list | None = None) -> np.ndarray:
+    """Scores of each demand ({node code: amount}) for each indicator, solved by bw2calc:
+    array (1, indicators, demands); an empty demand scores 0. ``where`` names each demand
+    (a stage row's file and row) in error messages."""
     bc = import_bw2calc()
     ids = manifest["node_ids"]
     methods = {ind: tuple(m["name"]) for ind, m in manifest["methods"].items()}
     functional_units = {}
-    for name, demand in demands.items():
+    for i, demand in enumerate(demands):
         vector = {ids[code]: float(amount) for code, amount in demand.items() if amount}
         if vector:
-            functional_units[name] = vector
-    result = {(ind, name): 0.0 for ind in methods for name in demands}
+            functional_units[str(i)] = vector
+    out = np.zeros((1, len(indicators), len(demands)))
     if not functional_units:
-        return result
-    config = {"impact_categories": list(methods.values())}
+        return out
+    config = {"impact_categories": [methods[i] for i in indicators]}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         mlca = bc.MultiLCA(
@@ -78,10 +80,12 @@ def score(project: Path, manifest: dict, demands: dict[str, dict[str, float]]) -
             "output as it makes (directly or through a loop); check exchanges that feed an "
             "activity back into itself"
         )
-    for ind, method in methods.items():
+    for k, ind in enumerate(indicators):
         for name in functional_units:
-            value = float(mlca.scores[(method, name)])
+            value = float(mlca.scores[(methods[ind], name)])
             if not math.isfinite(value):
-                raise NonFiniteResult(f"the {ind} score of {name} is {value}; check the inventory")
-            result[(ind, name)] = value
-    return result
+                label = where[int(name)] if where else f"demand {name}"
+                raise NonFiniteResult(f"{label}: the {ind} score is {value}; check the "
+                                      "inventory")
+            out[0, k, int(name)] = value
+    return out

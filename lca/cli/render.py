@@ -1,0 +1,166 @@
+"""How results look on a terminal (rich tables), and as JSON or CSV on stdout. Presentation
+only: every number comes from a result object of :mod:`lca`, every contract from its
+``to_dict()``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from lca.cli.common import print_json
+
+# Display scales: the JSON keeps SI-like units; people read tonnes and grams more easily.
+STAGE_SCALE = {"gwp": (1e-3, "t CO2e"), "water": (1.0, "m3"), "adp": (1.0, "kg Sb eq")}
+RESPONSE_SCALE = {"gwp": (1e3, "g CO2e"), "water": (1e6, "mL"), "adp": (1e6, "mg Sb eq")}
+INDICATORS = tuple(STAGE_SCALE)
+BAR = "█"
+
+
+def wide_console(min_width: int = 120) -> Console:
+    """A rich console for result tables: at least ``min_width`` columns, so that tables piped
+    to a file or another program (80 columns by default) are not folded."""
+    return Console(soft_wrap=False, width=max(min_width, Console().width))
+
+
+def fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def text_bars(labels: list[str], values: list[float], width: int = 40) -> list[str]:
+    """One line per label: a bar proportional to the value (the largest fills ``width``)."""
+    top = max((abs(v) for v in values), default=0.0) or 1.0
+    pad = max((len(s) for s in labels), default=0)
+    return [f"{label:<{pad}} {BAR * max(0, round(width * abs(v) / top))} {v:.3g}"
+            for label, v in zip(labels, values, strict=True)]
+
+
+# ------------------------------------------------------------------------- lca assess
+
+
+def print_assessment(result, output_format: str) -> None:
+    if output_format == "json":
+        print_json(result.to_dict())
+    elif output_format == "csv":
+        print_csv(result.to_dict())
+    else:
+        print_tables(result)
+
+
+def print_csv(data: dict) -> None:
+    """Long format: section, item, indicator, value, unit (units as in the JSON)."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["section", "item", "indicator", "value", "unit"])
+    units = data["units"]
+    for ind in units:
+        writer.writerow(["total", "life cycle", ind, repr(data["total"][ind]), units[ind]])
+    for stage, values in data["stages"].items():
+        for ind in units:
+            writer.writerow(["stage", stage, ind, repr(values[ind]), units[ind]])
+    for kind, values in data["per_response"].items():
+        for ind in units:
+            writer.writerow(["per_response", kind, ind, repr(values[ind]), units[ind]])
+
+
+def print_tables(result) -> None:
+    console = wide_console()
+    console.print(_stage_table(result))
+    console.print(_per_unit_table(result))
+    comparison = result.comparison()
+    if len(comparison):
+        console.print(_comparison_table(result, comparison))
+
+
+def _stage_table(result) -> Table:
+    unit_label = (f"responses of {result.tokens_per_response} tokens"
+                  if result.functional_unit == "response" else f"{result.functional_unit}s")
+    title = (f"{result.display_name}: training + {result.months:g} months of use "
+             f"({result.responses:,.3g} {unit_label})")
+    table = Table(title=title, title_justify="left")
+    table.add_column("stage")
+    for ind in INDICATORS:
+        table.add_column(STAGE_SCALE[ind][1], justify="right")
+        table.add_column("%", justify="right")
+    shares = result.shares
+    for stage in result.stages.index:
+        cells = [stage]
+        for ind in INDICATORS:
+            scale = STAGE_SCALE[ind][0]
+            cells += [fmt(result.stages.loc[stage, ind] * scale), f"{shares.loc[stage, ind]:.1f}"]
+        table.add_row(*cells)
+    total = ["total"]
+    for ind in INDICATORS:
+        total += [fmt(result.total[ind] * STAGE_SCALE[ind][0]), "100"]
+    table.add_row(*total, style="bold")
+    return table
+
+
+def _per_unit_table(result) -> Table:
+    unit = result.functional_unit
+    title = (f"Per {result.tokens_per_response}-token response" if unit == "response"
+             else f"Per {unit} and per 1,000 {unit}s")
+    table = Table(title=title, title_justify="left")
+    table.add_column("boundary")
+    for ind in INDICATORS:
+        table.add_column(RESPONSE_SCALE[ind][1], justify="right")
+    labels = {
+        "marginal": "marginal (inference + its hardware and data center)",
+        "allocated": "allocated (whole life cycle / responses)",
+    }
+    per = result.per_response
+    for kind in ("marginal", "allocated"):
+        table.add_row(labels[kind], *[fmt(per.loc[kind, i] * RESPONSE_SCALE[i][0])
+                                      for i in INDICATORS])
+    if unit != "response":  # the per-1,000 figures studies publish
+        for kind in ("marginal", "allocated"):
+            table.add_row(f"{kind}, per 1,000 {unit}s",
+                          *[fmt(1000 * per.loc[kind, i] * RESPONSE_SCALE[i][0])
+                            for i in INDICATORS])
+    return table
+
+
+def _comparison_table(result, comparison) -> Table:
+    table = Table(title=f"Published figures next to ours ({result.published.source[:60]}...)",
+                  title_justify="left")
+    for column in ("figure", "indicator", "published", "computed", "computed / published"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for row in comparison.itertuples():
+        if isinstance(row.published, str):
+            published, computed, ratio = row.published, f"{row.computed:.2f}%", ""
+        else:
+            scale, unit = (STAGE_SCALE if row.figure == "total" else RESPONSE_SCALE)[
+                row.indicator]
+            published = f"{fmt(row.published * scale)} {unit}"
+            computed = f"{fmt(row.computed * scale)} {unit}"
+            ratio = f"{row.computed / row.published:.3f}"
+        table.add_row(row.figure, row.indicator, published, computed, ratio)
+    return table
+
+
+# ------------------------------------------------------------------------- lca models
+
+KIND_COLUMNS = ("sourced", "measured", "modeled", "calibrated", "assumed")
+
+
+def print_models(entries) -> None:
+    table = Table(title="Models (parameters by kind: what is known, and what is assumed)",
+                  title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("aliases")
+    table.add_column("per", no_wrap=True)
+    table.add_column("parameters:\nsourced/measured/\nmodeled/calibrated/\nassumed", no_wrap=True)
+    table.add_column("published")
+    table.add_column("description")
+    for e in entries:
+        kinds = dict(e.kinds)
+        table.add_row(e.name, ", ".join(e.aliases), e.functional_unit,
+                      "/".join(str(kinds.get(k, 0)) for k in KIND_COLUMNS),
+                      "yes" if e.has_published else "no", e.description)
+    # Wide enough for the descriptions even when piped (rich assumes 80 columns then).
+    wide_console(160).print(table)

@@ -1,0 +1,15 @@
+"""The engine: the only code that knows Brightway. It builds a model's project once per key
+(:mod:`.store`, :mod:`.build`), solves it with bw2calc (:mod:`.solve`), and solves many
+iterations at once on bw2calc's own matrices (:mod:`.matrices`); :mod:`.reference` feeds
+bw2calc our samples to prove the fast path. :func:`prepare` is where every calculation starts.
+"""
+
+from __future__ import annotations
+
+from .matrices import CompiledModel, StaticSystem, compile_model, static_system
+from .prepare import PreparedModel, prepare
+from .solve import row_scores
+from .store import content_hash, lca_home, project_key
+
+__all__ = ["CompiledModel", "PreparedModel", "StaticSystem", "compile_model", "content_hash",
+           "lca_home", "prepare", "project_key", "row_scores", "static_system"]
