@@ -179,3 +179,79 @@ def test_text_to_workbook_to_text_is_identical(inventory, tmp_path_factory):
     import_workbook(folder / "inventory.xlsx", folder / "back", check=False)
     for name, data in inventory.files.items():
         assert (folder / "back" / name).read_bytes() == data, name
+
+
+HAND_WRITTEN = '''# Header line one
+#
+# Header line three
+
+name = "hand"   # the code
+display_name = "Hand"
+aliases = [ # names people type
+  "h1", # first alias
+  # about the second
+  "h2",
+  # trailing in the list
+] # after the list
+developer = "D"
+release = "2024"
+architecture = "A"
+parameter_count = "1"
+active_parameter_count = "1"
+description = """multi
+# not a comment
+line"""
+sources = ['lit # not a comment', "b \\" # nor this"]
+# nobody yet
+reviewers = []
+
+# above excluded
+[excluded] # on the header
+downstream = "d"
+
+# above published
+[published]
+source = "s"
+months = 18.0
+tokens_per_response = 400
+[published.total]
+gwp = "1"
+[published.per_response_marginal]
+gwp = "2" # inline
+[published.stage_shares.a]
+# stage a is empty
+[published.stage_shares."b c"]
+gwp = "3"
+# the end
+'''
+
+
+def test_hand_written_model_toml_keeps_every_comment(tmp_path):
+    import shutil
+    import tomllib
+
+    from conftest import LARGE2
+
+    for name in TABLE_MODELS:
+        shutil.copy(LARGE2 / f"{name}.csv", tmp_path / f"{name}.csv")
+    (tmp_path / "model.toml").write_text(HAND_WRITTEN, encoding="utf-8")
+    inventory = read_inventory(tmp_path)
+    comments = comments_of(inventory)
+    assert comments[(("name",), 0)] == "Header line one\n\nHeader line three\nthe code"
+    assert comments[(("aliases",), 0)] == "names people type\nfirst alias"
+    assert comments[(("aliases",), 1)] == "about the second\ntrailing in the list\nafter the list"
+    assert comments[(("excluded", "downstream"), 0)] == "above excluded\non the header"
+    assert comments[(("published", "stage_shares", "a"), 0)] == "stage a is empty"
+    assert comments[(("published", "stage_shares", "b c", "gwp"), 0)] == "the end"
+    text = canonical_files(inventory, comments)["model.toml"].decode()
+    assert tomllib.loads(text) == tomllib.loads(HAND_WRITTEN)
+    lines = [line.strip() for line in text.splitlines()]
+    for line in HAND_WRITTEN.splitlines():  # every comment, on a line of its own
+        if "#" in line and "not a comment" not in line and "nor this" not in line:
+            assert line[line.index("#"):].strip() in lines, line
+    assert text.startswith("# Header line one\n#\n# Header line three\n# the code\n\nname = ")
+    assert 'aliases = [\n  "h1",\n  # about the second\n' in text
+    assert "\n[published.stage_shares.a]\n# stage a is empty\n\n" in text
+    # The canonical text is a fixed point.
+    assert toml_comments(text) == comments
+    assert write_model_toml(inventory.card, inventory.published, comments) == text
