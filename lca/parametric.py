@@ -16,6 +16,7 @@ input tokens that EcoLogits leaves out (its issue #183).
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -458,8 +459,6 @@ def _model_toml(card: dict, spec: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m lca.parametric FOLDER...``: regenerate inventories from their spec.toml."""
-    import sys
-
     for folder in argv if argv is not None else sys.argv[1:]:
         for path in write_inventory(Path(folder)):
             print(path)

@@ -148,8 +148,8 @@ def test_bounds_are_checked_when_the_inventory_is_read(large2_copy):
 def test_static_point_equals_assess(compiled, large2):
     """Our matrices solved at the static values against bw2calc's ``assess``. Brightway
     stores exchange amounts in float32 datapackages, ours stay float64: 1e-6 relative."""
-    from lca.schema import STAGES
     from lca.boundary import OUTPUTS
+    from lca.schema import STAGES
 
     out = compiled.split().outputs()[0]
     for k, ind in enumerate(compiled.static.indicators):
@@ -218,8 +218,8 @@ def test_gpu_embodied_mean_by_hand(loaded, compiled, large2):
     """Only the H100 embodied GWP sampled, triangular(164, 273, 575): the hardware stage
     moves by (E[X] - 273) kg per GPU, times GPU-hours over the lifetime, all by hand from
     parameters.csv (EcoLogits latency, 4 GPUs, batch 64, utilisation 0.0235)."""
-    from lca.uncertainty.montecarlo import chunk_generator, draw, sampled_distributions
     from lca.boundary import OUTPUTS
+    from lca.uncertainty.montecarlo import chunk_generator, draw, sampled_distributions
 
     gpu = [d for d in sampled_distributions(loaded.resolved) if d.name == "gpu_embodied_gwp"]
     n = 200_000
@@ -264,10 +264,10 @@ def test_means_and_percentiles_agree_with_bw2calc_use_distributions(loaded, comp
     (``use_distributions=True``). Everything else is static on both sides. Means must agree
     within 4 standard errors, and bw2calc's share of draws below each of our percentiles
     must be that percentile within 4 binomial standard errors."""
-    from lca.engine import reference as ref
-    from lca.distributions import parse_distribution
-    from lca.uncertainty.montecarlo import chunk_generator, draw
     from lca.boundary import OUTPUTS
+    from lca.distributions import parse_distribution
+    from lca.engine import reference as ref
+    from lca.uncertainty.montecarlo import chunk_generator, draw
 
     params = loaded.resolved.parameters
     written = {

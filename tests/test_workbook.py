@@ -17,8 +17,8 @@ from conftest import LARGE2
 
 import lca
 from lca.errors import InventoryError
-from lca.text_inventory import read_inventory
 from lca.inventories import import_workbook, validate
+from lca.text_inventory import read_inventory
 from lca.workbook import export_workbook
 from lca.workbook.canonical import canonical_files, comments_of
 

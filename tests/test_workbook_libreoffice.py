@@ -16,8 +16,8 @@ from conftest import LARGE2
 from test_workbook import inference_gwp
 
 import lca
-from lca.text_inventory import read_inventory
 from lca.inventories import import_workbook, validate
+from lca.text_inventory import read_inventory
 from lca.workbook import export_workbook
 from lca.workbook.canonical import canonical_files, comments_of
 

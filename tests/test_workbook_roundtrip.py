@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lca.inventories import import_workbook
 from lca.schema import TABLE_MODELS, ModelCard, PublishedFigures
 from lca.text_inventory import Inventory, read_inventory
-from lca.inventories import import_workbook
 from lca.workbook import export_workbook
 from lca.workbook.canonical import canonical_files, comments_of, toml_comments, write_model_toml
 from lca.workbook.layout import _unwrap, shape

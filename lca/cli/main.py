@@ -41,7 +41,7 @@ def _version(value: bool) -> None:
 def main(
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show the traceback of an internal error.")] = False,
-    version: Annotated[bool, typer.Option(
+    version: Annotated[bool, typer.Option(  # noqa: ARG001 (acted on by its callback)
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     """Life-cycle assessment of AI models."""

@@ -7,6 +7,7 @@ and the base data; numbers are rounded to six significant digits (see :mod:`.num
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from datetime import date as Date
 
 from lca.boundary import HEADLINES
@@ -72,8 +73,6 @@ COMMUNICATION_RULES = [
 def parse_date(text: str | None) -> str:
     """The report date as YYYY-MM-DD (today, UTC, if not given)."""
     if text is None:
-        from datetime import UTC, datetime
-
         return datetime.now(UTC).strftime("%Y-%m-%d")
     try:
         return Date.fromisoformat(str(text).strip()).isoformat()

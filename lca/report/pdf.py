@@ -9,6 +9,19 @@ import io
 import math
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
 from lca.report import charts
 from lca.report.outline import Block, build_outline, summary_line
 
@@ -22,15 +35,11 @@ def _safe(text: str) -> str:
 
 
 def _para(text: str, style):
-    from reportlab.platypus import Paragraph
-
     return Paragraph(escape(_safe(text)), style)
 
 
 def _blend(hex_colour: str):
     """'#rrggbbaa' blended on white (PDF without transparency groups stays simple)."""
-    from reportlab.lib import colors
-
     if len(hex_colour) == 9:
         alpha = int(hex_colour[7:], 16) / 255
         r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
@@ -39,8 +48,6 @@ def _blend(hex_colour: str):
 
 
 def _drawing(fig: charts.Figure, width: float):
-    from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
-
     s = width / fig.width
     height = fig.height * s
     d = Drawing(width, height)
@@ -77,11 +84,6 @@ def _drawing(fig: charts.Figure, width: float):
 
 
 def render_pdf(doc: dict) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
-
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=9,
                           leading=11.5)
@@ -164,6 +166,4 @@ def render_pdf(doc: dict) -> bytes:
 
 
 def _para_bullet(text: str, style):
-    from reportlab.platypus import Paragraph
-
     return Paragraph(escape(_safe(text)), style, bulletText="-")

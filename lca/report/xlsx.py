@@ -9,13 +9,14 @@ import re
 import zipfile
 from datetime import datetime
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from lca.report.outline import UNCERTAINTY_LABELS
 from lca.schema import INDICATOR_NAMES, INDICATORS
 
 
 def _sheet(wb, title: str, headers: list[str], rows: list[list]):
-    from openpyxl.styles import Font
-
     ws = wb.create_sheet(title)
     ws.append(headers)
     for c in ws[1]:
@@ -30,8 +31,6 @@ def _sheet(wb, title: str, headers: list[str], rows: list[list]):
 
 
 def render_xlsx(doc: dict) -> bytes:
-    from openpyxl import Workbook
-
     wb = Workbook()
     wb.remove(wb.active)
     ident, ia, h = doc["identification"], doc["impact_assessment"], doc["headline"]
