@@ -95,6 +95,6 @@ def test_models_lists_large2():
 
 
 def test_help_works_from_any_directory(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "lca.cli.main", "--help"], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "lca.cli.main", "--help"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 0 and "assess" in done.stdout

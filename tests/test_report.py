@@ -73,7 +73,7 @@ def test_functional_units_follow_the_inventory_by_hand(doc):
     assert "400 output tokens" in doc["scope"]["functional_units"][0]["description"]
 
 
-def test_headline_indicators_add_up_and_meet_the_published_figures(doc, large2):
+def test_headline_indicators_add_up_and_meet_the_published_figures(doc):
     h, ia = doc["headline"], doc["impact_assessment"]
     for ind in ("gwp", "water", "adp"):
         # Training is counted once and holds at least the training stage itself...

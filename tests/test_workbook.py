@@ -201,7 +201,7 @@ def test_number_stored_as_text_and_trailing_spaces_read_as_numbers(copy):
         inference_gwp(1.5), rel=1e-6)
 
 
-def test_number_with_its_unit_in_one_cell(copy, tmp_path):
+def test_number_with_its_unit_in_one_cell(copy):
     def change(wb):
         ws = wb["parameters"]
         ws.cell(row_of(ws, "server_max_power"), 2).value = "10200 W/server"
