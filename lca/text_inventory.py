@@ -263,20 +263,3 @@ def read_base(root: Path) -> BaseData:
         problems.add(Location(toml_rel), "no [[method]] tables")
     problems.raise_if_any()
     return BaseData(flows, processes, exchanges, methods, files)
-
-
-def write_table(path: Path, rows: list[BaseModel], columns: list[str]) -> None:
-    """Write rows as CSV in a fixed column order (the text form kept in git)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        data = row.model_dump()
-        writer.writerow([_cell(data[c]) for c in columns])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def _cell(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)

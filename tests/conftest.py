@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -67,17 +68,41 @@ def set_parameter(inventory: Path, name: str, value: str) -> None:
         writer.writerows(rows)
 
 
+@dataclass
+class Done:
+    """What a command printed and returned, as a user's shell would see it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args, cwd=None, columns: int = 120, env: dict | None = None) -> Done:
+    """Run ``lca ARGS`` in this process (Typer's CliRunner), from ``cwd``. A Python exception
+    that escapes the command (a traceback a user would see) fails the test with it."""
+    from typer.testing import CliRunner
+
+    from lca.cli.main import app
+
+    before = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args],
+                                    env={"COLUMNS": str(columns), **(env or {})})
+    finally:
+        os.chdir(before)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Done(result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture()
 def run_cli():
     """Run `lca ARGS` as a user would; returns stdout (or stderr when a failure is expected)."""
-    import subprocess
-    import sys
 
     def run(args, columns=120, expect=0):
-        env = dict(os.environ, COLUMNS=str(columns))
-        done = subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert "Traceback" not in done.stderr, done.stderr
+        done = cli(*args, columns=columns)
         assert done.returncode == expect, done.stderr
         return done.stdout if expect == 0 else done.stderr
 

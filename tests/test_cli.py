@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli
 
 import lca
 
@@ -17,10 +18,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def run_cli(*args, cwd=REPO):
-    done = subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=180)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return cli(*args, cwd=cwd)
 
 
 def readme_examples(section_title: str) -> list[list[str]]:
@@ -62,7 +60,7 @@ def test_json_is_the_documented_contract_and_matches_the_api(large2):
     assert set(data) >= {"model", "months", "tokens_per_response", "units", "total", "stages",
                          "per_response", "published"}
     assert data["units"] == {"gwp": "kg CO2e", "water": "m3", "adp": "kg Sb eq"}
-    assert list(data["stages"]) == list(lca.results.STAGES)
+    assert list(data["stages"]) == list(lca.schema.STAGES)
     assert set(data["per_response"]) == {"marginal", "allocated"}
     for ind in ("gwp", "water", "adp"):
         assert data["total"][ind] == pytest.approx(large2.total[ind], rel=1e-12)
@@ -78,7 +76,7 @@ def test_csv_rows_match_json(large2):
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     total = {r["indicator"]: float(r["value"]) for r in rows if r["section"] == "total"}
     assert total["adp"] == pytest.approx(large2.total["adp"], rel=1e-12)
-    assert {r["item"] for r in rows if r["section"] == "stage"} == set(lca.results.STAGES)
+    assert {r["item"] for r in rows if r["section"] == "stage"} == set(lca.schema.STAGES)
 
 
 def test_table_shows_stages_and_published_figures():

@@ -2,11 +2,10 @@
 exits with code 2 and a message, never a traceback."""
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli
 
 import lca
 from lca.errors import InventoryError, SingularSystem, UnknownModel
@@ -42,13 +41,7 @@ def write(path, rows):
 
 
 def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "lca.cli.main", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return cli(*args, cwd=REPO)
 
 
 @pytest.fixture()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SECTION = (REPO / "README.md").read_text().split("<!-- section: models -->", 1)[1].split(
@@ -48,12 +49,12 @@ def test_the_section_documents_the_new_commands():
 def test_every_models_example_runs(command, workdir):
     words = shlex.split(command)
     if words[0] == "lca":
-        argv = [sys.executable, "-m", "lca.cli.main", *words[1:]]
+        done = cli(*words[1:], cwd=workdir, columns=200)
     else:
         assert words[:3] == ["python", "-m", "lca.parametric"]
-        argv = [sys.executable, *words[1:]]
-    env = {**__import__("os").environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
-    done = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+        env = {**__import__("os").environ, "PYTHONPATH": str(REPO)}
+        done = subprocess.run([sys.executable, *words[1:]], cwd=workdir, env=env,
+                              capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout.strip()

@@ -8,16 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import cli
 
 from lca.report.numbers import fmt, fmt_response, fmt_total
 
@@ -51,11 +50,7 @@ def parameter(inventory: Path, name: str) -> str:
 
 
 def run_cli(*args, cwd=REPO):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "-m", "lca.cli.main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return cli(*args, cwd=cwd)
 
 
 # ------------------------------------------------------------------ numbers and sections

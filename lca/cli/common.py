@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lca.errors import LCAError
+from lca.files import csv_text
 
 EXIT_BAD_INPUT = 2  # the input or the arguments: the message says what to fix
 EXIT_INTERNAL = 3  # a bug: the message says how to get the traceback
@@ -71,3 +72,7 @@ def handled(command):
 def print_json(data) -> None:
     json.dump(data, sys.stdout, indent=2, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def print_csv(header: list[str], rows) -> None:
+    sys.stdout.write(csv_text(header, rows))

@@ -4,13 +4,10 @@ only: every number comes from a result object of :mod:`lca`, every contract from
 
 from __future__ import annotations
 
-import csv
-import sys
-
 from rich.console import Console
 from rich.table import Table
 
-from lca.cli.common import print_json
+from lca.cli.common import print_csv, print_json
 
 # Display scales: the JSON keeps SI-like units; people read tonnes and grams more easily.
 STAGE_SCALE = {"gwp": (1e-3, "t CO2e"), "water": (1.0, "m3"), "adp": (1.0, "kg Sb eq")}
@@ -48,24 +45,20 @@ def print_assessment(result, output_format: str) -> None:
     if output_format == "json":
         print_json(result.to_dict())
     elif output_format == "csv":
-        print_csv(result.to_dict())
+        assessment_csv(result.to_dict())
     else:
         print_tables(result)
 
 
-def print_csv(data: dict) -> None:
+def assessment_csv(data: dict) -> None:
     """Long format: section, item, indicator, value, unit (units as in the JSON)."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["section", "item", "indicator", "value", "unit"])
     units = data["units"]
-    for ind in units:
-        writer.writerow(["total", "life cycle", ind, repr(data["total"][ind]), units[ind]])
-    for stage, values in data["stages"].items():
-        for ind in units:
-            writer.writerow(["stage", stage, ind, repr(values[ind]), units[ind]])
-    for kind, values in data["per_response"].items():
-        for ind in units:
-            writer.writerow(["per_response", kind, ind, repr(values[ind]), units[ind]])
+    rows = [["total", "life cycle", ind, repr(data["total"][ind]), units[ind]] for ind in units]
+    rows += [["stage", stage, ind, repr(values[ind]), units[ind]]
+             for stage, values in data["stages"].items() for ind in units]
+    rows += [["per_response", kind, ind, repr(values[ind]), units[ind]]
+             for kind, values in data["per_response"].items() for ind in units]
+    print_csv(["section", "item", "indicator", "value", "unit"], rows)
 
 
 def print_tables(result) -> None:

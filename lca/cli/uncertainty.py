@@ -4,8 +4,6 @@ draws them."""
 
 from __future__ import annotations
 
-import csv
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +21,7 @@ from lca.cli.common import (
     ModelOption,
     fail,
     handled,
+    print_csv,
     print_json,
 )
 from lca.cli.render import RESPONSE_SCALE, STAGE_SCALE, fmt, text_bars, wide_console
@@ -99,10 +98,9 @@ def _uncertainty_rows(data: dict):
 
 
 def _uncertainty_csv(data: dict) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["indicator", "section", "item", *STATS, "unit"])
-    for ind, section, item, stats in _uncertainty_rows(data):
-        writer.writerow([ind, section, item, *(repr(stats[s]) for s in STATS), data["units"][ind]])
+    print_csv(["indicator", "section", "item", *STATS, "unit"],
+              ([ind, section, item, *(repr(stats[s]) for s in STATS), data["units"][ind]]
+               for ind, section, item, stats in _uncertainty_rows(data)))
 
 
 def _uncertainty_tables(data: dict) -> None:
@@ -178,16 +176,15 @@ def _tornado_charts(chart: Path, result, top: int) -> None:
 
 
 def _sensitivity_csv(result) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["indicator", "rank", "parameter", "distribution", "first_order",
-                     "first_order_low", "first_order_high", "total", "total_low", "total_high",
-                     "low", "high", "static", "unit"])
-    for ind, drivers in result.drivers.items():
-        for rank, d in enumerate(drivers, start=1):
-            writer.writerow([ind, rank, d.parameter, d.distribution, repr(d.first_order),
-                             *map(repr, d.first_order_interval), repr(d.total),
-                             *map(repr, d.total_interval), repr(d.low), repr(d.high),
-                             repr(d.static), lca.schema.INDICATOR_UNITS[ind]])
+    units = result.to_dict()["units"]
+    print_csv(["indicator", "rank", "parameter", "distribution", "first_order",
+               "first_order_low", "first_order_high", "total", "total_low", "total_high",
+               "low", "high", "static", "unit"],
+              ([ind, rank, d.parameter, d.distribution, repr(d.first_order),
+                *map(repr, d.first_order_interval), repr(d.total), *map(repr, d.total_interval),
+                repr(d.low), repr(d.high), repr(d.static), units[ind]]
+               for ind, drivers in result.drivers.items()
+               for rank, d in enumerate(drivers, start=1)))
 
 
 def _sensitivity_tables(data, result, top) -> None:
@@ -273,15 +270,15 @@ def compare(
 
 def _compare_csv(rows, names) -> None:
     indicators = tuple(STAGE_SCALE)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["mix", "pue", "gpu", "months", "tokens", *names,
-                     *(f"{s}_{i}" for s in SECTIONS for i in indicators)])
-    for r in rows:
-        s = r.scenario
-        p = dict(s.params)
-        writer.writerow([s.mix or "", "" if s.pue is None else repr(s.pue), s.gpu or "",
-                         repr(s.months), s.tokens, *(p.get(n, "") for n in names),
-                         *(repr(r.values[sec][i]) for sec in SECTIONS for i in indicators)])
+
+    def cells(r):
+        s, p = r.scenario, dict(r.scenario.params)
+        return [s.mix or "", "" if s.pue is None else repr(s.pue), s.gpu or "", repr(s.months),
+                s.tokens, *(p.get(n, "") for n in names),
+                *(repr(r.values[sec][i]) for sec in SECTIONS for i in indicators)]
+
+    print_csv(["mix", "pue", "gpu", "months", "tokens", *names,
+               *(f"{s}_{i}" for s in SECTIONS for i in indicators)], (cells(r) for r in rows))
 
 
 def _compare_table(rows) -> None:

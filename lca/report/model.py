@@ -1,6 +1,6 @@
 """The report as data: one plain dict (the JSON format, checked by
 ``reports/schema/report.schema.json``) that every renderer reads, so HTML, PDF, Markdown and
-Excel cannot disagree. Built from an :class:`~lca.results.AssessmentResult`, the text inventory
+Excel cannot disagree. Built from an :class:`~lca.assessment.AssessmentResult`, the text inventory
 and the base data; numbers are rounded to six significant digits (see :mod:`.numbers`).
 """
 

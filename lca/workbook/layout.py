@@ -28,7 +28,6 @@ LISTS_SHEET = "lists"  # hidden: the closed vocabularies behind the drop-down li
 CARD_SHEETS = {"model": ModelCard, "published": PublishedFigures}
 CARD_COLUMNS = ("field", "value", "comment")
 TABLES = tuple(TABLE_MODELS)  # parameters, activities, exchanges, stages
-DATA_SHEETS = (*CARD_SHEETS, *TABLES)
 
 # Columns whose content is never a number (kept as text cells, format "@").
 _TEXT_COLUMNS = {"name", "code", "source", "comment", "unit", "location", "activity", "input",
@@ -108,10 +107,6 @@ def may_hold_number(model: type[BaseModel], column: str) -> bool:
     if choices(info.annotation) is not None:
         return False
     return column not in _TEXT_COLUMNS
-
-
-def table_columns(table: str) -> list[str]:
-    return list(TABLE_MODELS[table].model_fields)
 
 
 # ------------------------------------------------------------------------- help texts
