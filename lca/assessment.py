@@ -10,7 +10,6 @@ numbers up another way than the boundary split.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +18,10 @@ import numpy as np
 import pandas as pd
 
 from lca import __version__, engine
-from lca.boundary import Period, Split
+from lca.boundary import PER_UNIT, Period, Split
 from lca.errors import InventoryError, Problem
 from lca.schema import INDICATOR_UNITS, INDICATORS, SERVES, STAGES, PublishedFigures
 from lca.text_inventory import Inventory
-from lca.units import magnitude_in, quantity
 
 
 def assess(
@@ -59,7 +57,10 @@ def assess(
     )
 
 
-MERGED_USE_STAGE = "training+inference"  # how Mistral reported training and inference
+def _number(value) -> float | None:
+    """A float for JSON, None for n.a. (NaN)."""
+    value = float(value)
+    return None if np.isnan(value) else value
 
 
 @dataclass
@@ -69,9 +70,9 @@ class AssessmentResult:
     months: float
     tokens_per_response: int
     served_output_tokens: float
-    stages: pd.DataFrame  # index: stages; columns: indicators
+    stages: pd.DataFrame  # index: stages; columns: indicators (NaN: not assessed)
     by_service: pd.DataFrame  # index: development, training, inference, users
-    per_response: pd.DataFrame  # index: marginal, allocated
+    per_response: pd.DataFrame  # index: marginal, allocated (NaN when nothing is served)
     published: PublishedFigures | None = None
     provenance: dict = field(default_factory=dict)
     # "response" (tokens_per_response output tokens) or a counted unit such as "image"; for
@@ -90,16 +91,8 @@ class AssessmentResult:
                    served_input_tokens: float, provenance: dict) -> AssessmentResult:
         """Tables of a one-iteration split (indicators in the order of ``prepared``)."""
         inv = prepared.inventory
-        indicators = list(prepared.indicators)
-
-        def frame(array, index) -> pd.DataFrame:
-            out = pd.DataFrame(array.T, index=list(index), columns=indicators)
-            out = out.reindex(columns=list(INDICATORS), fill_value=0.0)
-            out.attrs["units"] = dict(INDICATOR_UNITS)
-            return out
-
-        per_response = frame(np.stack([split.per_unit_marginal[0], split.per_unit_allocated[0]],
-                                      axis=1), ["marginal", "allocated"])
+        per_response = np.stack([split.per_unit_marginal[0], split.per_unit_allocated[0]],
+                                axis=1)
         unit = inv.card.functional_unit
         return cls(
             model=inv.name,
@@ -107,9 +100,9 @@ class AssessmentResult:
             months=period.months,
             tokens_per_response=period.tokens_per_response,
             served_output_tokens=float(split.served[0]) if unit == "response" else 0.0,
-            stages=frame(split.stages[0], STAGES),
-            by_service=frame(split.by_service[0], SERVES),
-            per_response=per_response,
+            stages=_frame(split.stages[0], STAGES, prepared.indicators),
+            by_service=_frame(split.by_service[0], SERVES, prepared.indicators),
+            per_response=_frame(per_response, PER_UNIT, prepared.indicators),
             published=inv.published,
             provenance=provenance,
             functional_unit=unit,
@@ -121,86 +114,110 @@ class AssessmentResult:
         )
 
     @property
+    def indicators(self) -> tuple[str, ...]:
+        return tuple(self.prepared.indicators)
+
+    @property
     def responses(self) -> float:
         """Functional units served in the period (see :func:`lca.boundary.units_served`)."""
         return self.units_served
 
     @property
     def total(self) -> pd.Series:
-        return self.stages.sum(axis=0)
+        """The life-cycle total of the stages assessed (NaN where none is)."""
+        return pd.Series(self.split.total[0], index=list(self.indicators)).reindex(
+            list(INDICATORS))
 
     @property
     def shares(self) -> pd.DataFrame:
         """Each stage's share of the life-cycle total, in percent."""
-        return self.stages.div(self.total, axis=1) * 100.0
+        return _frame(self.split.shares[0], STAGES, self.indicators)
 
-    def published_dict(self) -> dict | None:
-        """Published figures in the JSON contract's shape (absolute values in our units)."""
-        p = self.published
-        if p is None:
-            return None
-        total = {i: magnitude_in(quantity(v), INDICATOR_UNITS[i]) for i, v in p.total.items()}
-        marginal = {
-            i: magnitude_in(quantity(v), INDICATOR_UNITS[i])
-            for i, v in p.per_response_marginal.items()
-        }
-        shares, stages = {}, {}
-        for stage, by_indicator in p.stage_shares.items():
-            shares[stage] = {i: parse_share(v)[1] for i, v in by_indicator.items()}
-            exact = {i: parse_share(v) for i, v in by_indicator.items()}
-            if all(op == "=" for op, _ in exact.values()) and set(exact) <= set(total):
-                stages[stage] = {i: total[i] * value / 100.0 for i, (_, value) in exact.items()}
-        return {
-            "source": p.source,
-            "months": p.months,
-            "tokens_per_response": p.tokens_per_response,
-            "total": total,
-            "stages": stages,
-            "stage_shares_percent": {
-                s: {i: v for i, v in by.items()} for s, by in _share_texts(p).items()
-            },
-            "per_response": {"marginal": marginal},
-        }
+    @property
+    def substages(self) -> pd.DataFrame:
+        """The study's own parts of stages ("training/development-runs"), when it has any."""
+        labels = self.split.substage_labels
+        if not labels:
+            return pd.DataFrame(columns=list(INDICATORS))
+        return _frame(self.split.substages[0], labels, self.indicators)
 
-    def computed_share(self, stage: str) -> pd.Series:
-        """Computed share (%) of a stage, or of training and inference together."""
-        if stage == MERGED_USE_STAGE:
-            return self.shares.loc["training"] + self.shares.loc["inference"]
-        return self.shares.loc[stage]
+    def coverage(self) -> dict:
+        """What each indicator's total covers: the stages assessed, and whether that is all."""
+        covered = self.split.coverage()
+        out = {}
+        for k, ind in enumerate(self.indicators):
+            stages = [s for j, s in enumerate(STAGES) if covered[k, j]]
+            out[ind] = {"stages": stages, "complete": len(stages) == len(STAGES)}
+        return out
 
     def comparison(self) -> pd.DataFrame:
-        """Published next to computed: totals, marginal per response and stage shares."""
-        pub = self.published_dict()
-        if pub is None:
-            return pd.DataFrame(columns=["figure", "indicator", "unit", "published", "computed"])
-        rows = []
-        for i in INDICATORS:
-            if i in pub["total"]:
-                rows.append(("total", i, INDICATOR_UNITS[i], pub["total"][i], self.total[i]))
-        for i in INDICATORS:
-            if i in pub["per_response"]["marginal"]:
-                rows.append(
-                    (
-                        f"per {self.tokens_per_response}-token response (marginal)",
-                        i,
-                        INDICATOR_UNITS[i],
-                        pub["per_response"]["marginal"][i],
-                        self.per_response.loc["marginal", i],
-                    )
-                )
-        for stage, by in _share_texts(self.published).items():
-            computed = self.computed_share(stage)
-            for i, text in by.items():
-                rows.append((f"share: {stage}", i, "%", text, computed[i]))
-        return pd.DataFrame(rows, columns=["figure", "indicator", "unit", "published", "computed"])
+        """Published figures next to computed ones, numbers only: ``published`` and
+        ``computed`` in the indicator's unit (percent for shares), ``ratio`` computed /
+        published (NaN for a bound such as "<1 %"), ``within`` whether the computed value
+        meets the published one within its stated uncertainty or bound (None when the figure
+        states neither); the published text, boundary and source in their own columns."""
+        rows = [self._compare(figure) for figure in self.prepared.resolved.published]
+        return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+    def _compare(self, figure) -> list:
+        k = list(self.indicators).index(figure.indicator)
+        computed = float(self.split.scope(figure.scope, figure.per_unit)[0, k])
+        p = self.published
+        if figure.per_unit and self.functional_unit == "response" and p is not None and (
+                p.tokens_per_response):
+            computed *= p.tokens_per_response / self.tokens_per_response
+        if figure.share is not None:
+            op, published = figure.share
+            total = float(self.split.total[0, k])
+            computed = 100.0 * computed / total if total else float("nan")
+            unit = "%"
+        else:
+            op, published, unit = "=", figure.value, INDICATOR_UNITS[figure.indicator]
+        return [figure.label, figure.indicator, unit, published, computed,
+                *_agreement(op, published, computed, figure.uncertainty),
+                figure.text, figure.boundary, figure.source]
+
+    def published_dict(self) -> dict | None:
+        """Published figures in the JSON contract's shape (absolute values in our units),
+        and every figure next to its computed value (``figures``)."""
+        p = self.published
+        figures = self.prepared.resolved.published
+        if p is None and not figures:
+            return None
+        absolute = [f for f in figures if f.value is not None]
+        total = {f.indicator: f.value for f in absolute if f.scope == "total" and not f.per_unit}
+        marginal = {f.indicator: f.value for f in absolute
+                    if f.scope == "marginal" and f.per_unit}
+        shares: dict = {}
+        stages: dict = {}
+        for f in figures:
+            if f.share is None:
+                continue
+            shares.setdefault(f.scope, {})[f.indicator] = f.text.replace(" ", "")
+            op, value = f.share
+            if op == "=" and f.indicator in total:
+                stages.setdefault(f.scope, {})[f.indicator] = total[f.indicator] * value / 100.0
+        stages = {s: by for s, by in stages.items() if set(by) == set(shares[s])}
+        table = self.comparison()
+        return {
+            "source": p.source if p is not None else None,
+            "months": p.months if p is not None else None,
+            "tokens_per_response": p.tokens_per_response if p is not None else None,
+            "total": total,
+            "stages": stages,
+            "stage_shares_percent": shares,
+            "per_response": {"marginal": marginal},
+            "figures": [{k: (_number(v) if isinstance(v, float) else v) for k, v in row.items()}
+                        for row in table.to_dict(orient="records")],
+        }
 
     def to_dict(self) -> dict:
-        """The documented JSON contract of ``lca assess --format json``."""
+        """The documented JSON contract of ``lca assess --format json`` (n.a.: null)."""
 
         def row(series) -> dict:
-            return {i: float(series[i]) for i in INDICATORS}
+            return {i: _number(series[i]) for i in INDICATORS}
 
-        return {
+        out = {
             "model": self.model,
             "months": self.months,
             "tokens_per_response": self.tokens_per_response,
@@ -213,39 +230,46 @@ class AssessmentResult:
             },
             "responses": self.responses,
             "served_output_tokens": self.served_output_tokens,
+            "coverage": self.coverage(),
             "published": self.published_dict(),
             "provenance": dict(self.provenance),
-        } | self._functional_unit_dict()
+        }
+        if len(self.substages):
+            out["substages"] = {s: row(self.substages.loc[s]) for s in self.substages.index}
+        return out | self._functional_unit_dict()
 
     def _functional_unit_dict(self) -> dict:
         """Extra keys for a functional unit other than a text response (absent otherwise, so
         the response contract stays as documented): per_response is then per unit."""
         if self.functional_unit == "response":
             return {}
-        per_1000 = {
-            k: {i: 1000.0 * float(self.per_response.loc[k, i]) for i in INDICATORS}
-            for k in ("marginal", "allocated")
-        }
-        return {
-            "functional_unit": self.functional_unit,
-            "units_served": self.responses,
-            f"per_1000_{self.functional_unit}s": per_1000,
-        }
+        out = {"functional_unit": self.functional_unit, "units_served": self.responses}
+        if self.functional_unit.isidentifier():
+            out[f"per_1000_{self.functional_unit}s"] = {
+                k: {i: _number(1000.0 * self.per_response.loc[k, i]) for i in INDICATORS}
+                for k in PER_UNIT
+            }
+        return out
 
 
-def parse_share(text: str) -> tuple[str, float]:
-    """'85.5 %' -> ('=', 85.5); '<1 %' -> ('<', 1.0)."""
-    match = re.fullmatch(r"\s*(<|>)?\s*([0-9.eE+-]+)\s*%?\s*", str(text))
-    if not match:
-        raise ValueError(f"cannot read share {text!r}; write it like '85.5 %' or '<1 %'")
-    return (match.group(1) or "="), float(match.group(2))
+COMPARISON_COLUMNS = ["figure", "indicator", "unit", "published", "computed", "ratio", "within",
+                      "published_text", "boundary", "source"]
 
 
-def _share_texts(p: PublishedFigures | None) -> dict:
-    if p is None:
-        return {}
-    return {
-        s: {i: str(v).replace(" ", "") for i, v in by.items()} for s, by in p.stage_shares.items()
-    }
+def _agreement(op: str, published: float, computed: float, half_width: float | None):
+    """(ratio, within) of a computed value against a published value, bound or range."""
+    if op == "<":
+        return float("nan"), bool(computed < published)
+    if op == ">":
+        return float("nan"), bool(computed > published)
+    ratio = computed / published if published else float("nan")
+    within = None if half_width is None else bool(abs(computed - published) <= half_width)
+    return ratio, within
 
 
+def _frame(array, index, indicators) -> pd.DataFrame:
+    """(indicators, rows) values as a DataFrame rows x INDICATORS, units in ``attrs``."""
+    out = pd.DataFrame(np.asarray(array).T, index=list(index), columns=list(indicators))
+    out = out.reindex(columns=list(INDICATORS))
+    out.attrs["units"] = dict(INDICATOR_UNITS)
+    return out

@@ -2,7 +2,9 @@
 
 A formula is parsed once with :mod:`ast` and checked node by node: only numbers, names,
 ``+ - * / **``, parentheses and a short list of functions are allowed, so an inventory file can
-never run code. It is evaluated on Pint quantities, so a formula carries its unit and a wrong
+never run code. A number may carry its unit (``gpu_hours * 0.4 kW``, ``x * 1 kWh``,
+``2 kg CO2e/GPU``): the unit binds to the number before it, as far as the words read as a
+unit; write parentheses to divide by a parameter (``0.4 kW / (server)``). It is evaluated on Pint quantities, so a formula carries its unit and a wrong
 dimension is an error. The same walk serves a static assessment (magnitudes are floats) and a
 Monte Carlo block (magnitudes are numpy arrays, one value per iteration): one rule, one place.
 
@@ -13,7 +15,9 @@ plain numbers of magnitude at most :data:`MAX_EXPONENT`, results must be real an
 from __future__ import annotations
 
 import ast
+import io
 import math
+import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from lca.errors import BadValue
-from lca.units import registry
+from lca.units import registry, unit
 
 MAX_LENGTH = 2000
 MAX_EXPONENT = 64
@@ -51,16 +55,20 @@ _ALLOWED_NODES = (
 
 @dataclass(frozen=True, eq=False)
 class Formula:
-    """A checked formula: its text, its syntax tree and the names it uses."""
+    """A checked formula: its text, its syntax tree, the names it uses and the quantities
+    written in it (``0.4 kW``), each under a name no parameter can have."""
 
     text: str
     tree: ast.expr
     names: frozenset[str]
+    constants: tuple = ()  # ((name, quantity), ...)
 
     def evaluate(self, values: Mapping[str, object]):
         """The formula's value as a Pint quantity; ``values`` maps names to quantities whose
         magnitudes are floats or numpy arrays of one length."""
         ureg = registry()
+        if self.constants:
+            values = {**values, **dict(self.constants)}
         try:
             with np.errstate(all="ignore"):
                 result = _eval(self.tree, values, ureg)
@@ -88,17 +96,84 @@ def parse(expression: str) -> Formula:
         raise BadValue("empty formula")
     if len(text) > MAX_LENGTH:
         raise BadValue(f"formula longer than {MAX_LENGTH} characters")
+    code, constants = _unit_literals(text)
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = ast.parse(code, mode="eval")
     except SyntaxError as exc:
         raise BadValue(f"cannot read formula {text!r}: {_syntax_reason(exc)}") from None
     for node in ast.walk(tree):
         _check_node(node, text)
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     names = frozenset(
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called
+        n.id for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and id(n) not in called and n.id not in constants
     )
-    return Formula(text, tree.body, names)
+    return Formula(text, tree.body, names, tuple(constants.items()))
+
+
+_UNIT_TOKENS = {tokenize.NAME, tokenize.OP, tokenize.NUMBER}
+_UNIT_OPERATORS = {"*", "/", "**"}
+
+
+def _unit_literals(text: str) -> tuple[str, dict]:
+    """Replace each number followed by a unit ("0.4 kW", "2 kg CO2e/GPU") with a name bound to
+    that quantity. The unit is the longest run of words (joined by spaces, ``*``, ``/`` or
+    ``**`` and an integer) after the number that Pint reads as a unit."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type in _UNIT_TOKENS]
+    except (tokenize.TokenError, SyntaxError):
+        return text, {}
+    spans, constants = [], {}
+    i = 0
+    while i < len(tokens) - 1:
+        number, following = tokens[i], tokens[i + 1]
+        if number.type != tokenize.NUMBER or following.type != tokenize.NAME:
+            i += 1
+            continue
+        end, unit_text = _longest_unit(text, tokens, i + 1)
+        if end is None:
+            raise BadValue(f"cannot read formula {text!r}: {following.string!r} after "
+                           f"{number.string} is not a unit; write {number.string} * "
+                           f"{following.string} to multiply by a parameter")
+        name = f"_unit_literal_{len(constants)}"
+        constants[name] = registry().Quantity(float(number.string), unit_text)
+        spans.append((number.start[1], tokens[end].end[1], name))
+        i = end + 1
+    code = text
+    for start, stop, name in reversed(spans):
+        code = code[:start] + f" {name} " + code[stop:]
+    return code.strip(), constants
+
+
+def _longest_unit(text: str, tokens: list, first: int):
+    """(index of the last token, unit text) of the longest unit starting at ``first``."""
+    best = (None, "")
+    j = first
+    while j < len(tokens):
+        token = tokens[j]
+        expected_name = j == first or tokens[j - 1].type == tokenize.OP or (
+            tokens[j - 1].type == tokenize.NAME and token.type == tokenize.NAME)
+        if token.type == tokenize.NAME and expected_name:
+            unit_text = text[tokens[first].start[1]:token.end[1]]
+        elif (token.type == tokenize.NUMBER and tokens[j - 1].string == "**"
+              and token.string.isdigit()):
+            unit_text = text[tokens[first].start[1]:token.end[1]]
+        elif token.type == tokenize.OP and token.string in _UNIT_OPERATORS:
+            j += 1
+            continue
+        else:
+            break
+        try:
+            unit(unit_text)
+        except BadValue:
+            if token.type == tokenize.NAME and j > first and tokens[j - 1].type == tokenize.NAME:
+                j += 1  # "kg Sb eq": "Sb" alone is not read, "Sb eq" is
+                continue
+            break
+        best = (j, unit_text)
+        j += 1
+    return best
 
 
 def _check_node(node: ast.AST, text: str) -> None:

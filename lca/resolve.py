@@ -10,12 +10,13 @@ are used as they are by the static assessment (floats) and by Monte Carlo (numpy
 from __future__ import annotations
 
 import graphlib
+import re
 from dataclasses import dataclass, field
 
 from lca import formulas
 from lca.distributions import Distribution, check_parameters
 from lca.errors import BadValue, Location, Problems
-from lca.schema import INDICATOR_UNITS, Parameter, StageDemand
+from lca.schema import INDICATOR_UNITS, STAGES, Parameter, StageDemand
 from lca.text_inventory import BaseData, Inventory
 from lca.units import magnitude_in, quantity, registry
 
@@ -134,6 +135,28 @@ class ResolvedStage:
     amount: Amount  # in the unit of the activity demanded, over the period
 
 
+@dataclass(frozen=True)
+class PublishedValue:
+    """A published figure, read and checked: an absolute value in the indicator's unit, or a
+    share ("=", "<" or ">" a percent) of the indicator's life-cycle total; with the half-width
+    of its uncertainty (absolute, in the same unit or in percentage points) when known."""
+
+    scope: str
+    per_unit: bool
+    indicator: str
+    text: str
+    value: float | None = None
+    share: tuple[str, float] | None = None
+    uncertainty: float | None = None
+    boundary: str = ""
+    source: str = ""
+    where: Location | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.scope} per unit" if self.per_unit else self.scope
+
+
 @dataclass
 class ResolvedModel:
     inventory: Inventory
@@ -143,12 +166,20 @@ class ResolvedModel:
     links: list[Link]
     stages: list[ResolvedStage]
     served: Amount  # functional units served over the period (tokens for a response)
-    served_input: Amount | None = None  # input tokens served, when the card says
+    # Other kinds of tokens served, when the card says: {"input" | "reasoning" |
+    # "cached_input": Amount in tokens}
+    tokens: dict[str, Amount] = field(default_factory=dict)
     distributions: dict[str, Distribution] = field(default_factory=dict)
+    unit_size: float = 1.0  # the amount of one functional unit ("1000 token": 1000)
+    published: list[PublishedValue] = field(default_factory=list)
 
     @property
     def formula_parameters(self) -> set[str]:
         return self.parameter_set.formula_names
+
+    @property
+    def served_input(self) -> Amount | None:
+        return self.tokens.get("input")
 
     def values(self, months: float, overrides: dict | None = None) -> dict:
         """Parameter values with ``months`` set, for stage and served amounts."""
@@ -339,10 +370,12 @@ def resolve_model(inventory: Inventory, base: ResolvedBase, problems: Problems |
             links.append(link)
     scenario = dict(values, months=registry().Quantity(1.0, "month"))
     stages = [s for s in (_stage(row, nodes, scenario, problems) for row in inventory.stages) if s]
-    served, served_input = _served(inventory, scenario, problems)
+    _check_exclusions(inventory, problems)
+    unit_size, served, tokens = _served(inventory, scenario, problems)
+    published = published_values(inventory, problems)
     problems.raise_if_any()
-    return ResolvedModel(inventory, parameter_set, values, own, links, stages, served,
-                         served_input, distributions)
+    return ResolvedModel(inventory, parameter_set, values, own, links, stages, served, tokens,
+                         distributions, unit_size, published)
 
 
 def _stage(row: StageDemand, nodes: dict, values: dict, problems: Problems):
@@ -375,29 +408,158 @@ def served_field(inventory: Inventory) -> str:
     return "served_output_tokens" if inventory.card.functional_unit == "response" else "served"
 
 
+TOKEN_KINDS = {"input": "served_input_tokens", "reasoning": "served_reasoning_tokens",
+               "cached_input": "served_cached_input_tokens"}
+
+
+def functional_unit(card) -> tuple[str, float]:
+    """(unit the amount served is counted in, size of one functional unit): "response" ->
+    ("token", 1); "image" -> ("image", 1); "1000 token" -> ("token", 1000)."""
+    if card.functional_unit == "response":
+        return "token", 1.0
+    try:
+        q = formulas.evaluate(card.functional_unit, {})
+    except BadValue:
+        q = None
+    if q is None or q.dimensionless or not float(q.magnitude) > 0:
+        raise BadValue(f"functional unit {card.functional_unit!r}: write 'response' or an amount "
+                       "of a countable unit: 'image', 'request', 'inference', '1000 token', "
+                       "'run'")
+    return f"{q.units}", float(q.magnitude)
+
+
 def _served(inventory: Inventory, values: dict, problems: Problems):
     if inventory.card is None:
-        return None, None
+        return 1.0, None, {}
     card = inventory.card
     name = served_field(inventory)
     where = Location(str(inventory.directory / "model.toml"), None, name)
-    unit = "token" if card.functional_unit == "response" else card.functional_unit
-    served = served_input = None
     try:
+        unit, size = functional_unit(card)
         if not getattr(card, name).strip():
             raise BadValue(f"required for functional unit {card.functional_unit!r}")
-        try:
-            registry().Quantity(1.0, unit)
-        except Exception:
-            raise BadValue(f"unknown functional unit {unit!r}") from None
         served = Amount(getattr(card, name), "", unit)
         served.magnitude(values)
-        if card.served_input_tokens.strip():
-            served_input = Amount(card.served_input_tokens, "", "token")
-            served_input.magnitude(values)
     except BadValue as exc:
         problems.add(where, str(exc))
-    return served, served_input
+        return 1.0, None, {}
+    tokens = {}
+    for kind, key in TOKEN_KINDS.items():
+        if getattr(card, key).strip():
+            try:
+                tokens[kind] = Amount(getattr(card, key), "", "token")
+                tokens[kind].magnitude(values)
+            except BadValue as exc:
+                problems.add(Location(where.file, None, key), str(exc))
+    return size, served, tokens
+
+
+def _check_exclusions(inventory: Inventory, problems: Problems) -> None:
+    """A stage declared excluded (not assessed at all) cannot also have rows."""
+    card = inventory.card
+    if card is None:
+        return
+    for row in inventory.stages:
+        if row.stage in card.excluded:
+            problems.add(row.at("stage"), f"stage {row.stage!r} is declared excluded in "
+                                          "model.toml ([excluded]) but has rows here; remove "
+                                          "one or the other")
+
+
+# ---------------------------------------------------------------------------- published figures
+
+_SHARE = re.compile(r"^\s*(<|>)?\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
+
+
+def read_share(text: str) -> tuple[str, float]:
+    """'85.5 %' -> ('=', 85.5); '<1 %' -> ('<', 1.0)."""
+    match = _SHARE.match(str(text))
+    if not match:
+        raise BadValue(f"cannot read share {text!r}; write it like '85.5 %' or '<1 %'")
+    return (match.group(1) or "="), float(match.group(2))
+
+
+def published_values(inventory: Inventory, problems: Problems) -> list[PublishedValue]:
+    """Every published figure of an inventory, read and checked before anything is computed:
+    the older tables of [published] in model.toml, then the rows of published_figures.csv."""
+    out = []
+    p = inventory.published
+    labels = {f"{r.stage}/{r.substage}" for r in inventory.stages if r.substage}
+    if p is not None:
+        where = Location(str(inventory.directory / "model.toml"))
+        legacy = [("total", False, ind, text, f"published.total.{ind}")
+                  for ind, text in p.total.items()]
+        legacy += [("marginal", True, ind, text, f"published.per_response_marginal.{ind}")
+                   for ind, text in p.per_response_marginal.items()]
+        legacy += [(scope, False, ind, text, f"published.stage_shares.{scope}.{ind}")
+                   for scope, by in p.stage_shares.items() for ind, text in by.items()]
+        for scope, per_unit, ind, text, field_name in legacy:
+            at = Location(where.file, None, field_name)
+            value = _published_value(scope, per_unit, ind, text, "", p.notes, p.source, at,
+                                     labels, problems)
+            if value is not None:
+                out.append(value)
+    for row in inventory.published_figures:
+        value = _published_value(row.scope, row.per_unit, row.indicator, row.value,
+                                 row.uncertainty, row.boundary,
+                                 row.source or (p.source if p is not None else ""), row.at("value"),
+                                 labels, problems, row)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def _published_value(scope, per_unit, indicator, text, uncertainty, boundary, source, where,
+                     labels, problems, row=None):
+    for part in (s.strip() for s in scope.split("+")):
+        if part not in ("total", "marginal", *STAGES) and part not in labels:
+            at = row.at("scope") if row is not None else where
+            problems.add(at, f"unknown scope {part!r}: total, marginal, a stage "
+                             f"({', '.join(STAGES)}), a sub-stage of stages.csv written "
+                             "stage/substage, or several joined by '+'")
+            return None
+    unit = INDICATOR_UNITS[indicator]
+    try:
+        if "%" in str(text):
+            if per_unit:
+                raise BadValue("a share is of the life-cycle total, not per unit")
+            share = read_share(text)
+            half = _share_half_width(uncertainty)
+            return PublishedValue(scope, per_unit, indicator, text, None, share, half, boundary,
+                                  source, where)
+        value = magnitude_in(quantity(text), unit)
+        half = _half_width(uncertainty, value, unit)
+    except BadValue as exc:
+        field_name = "uncertainty" if "uncertainty" in str(exc) else None
+        at = row.at(field_name or "value") if row is not None else where
+        problems.add(at, f"published {indicator} of {scope}: {exc}")
+        return None
+    return PublishedValue(scope, per_unit, indicator, text, value, None, half, boundary, source,
+                          where)
+
+
+def _half_width(text: str, value: float, unit: str) -> float | None:
+    """An uncertainty written relative ("2 %") or absolute ("0.05 kt CO2e"), in ``unit``."""
+    text = str(text or "").strip()
+    if not text:
+        return None
+    if text.endswith("%"):
+        try:
+            return abs(value) * float(text[:-1]) / 100.0
+        except ValueError:
+            raise BadValue(f"uncertainty {text!r}: write '2 %' or a quantity") from None
+    return abs(magnitude_in(quantity(text), unit))
+
+
+def _share_half_width(text: str) -> float | None:
+    text = str(text or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text.rstrip("%").strip())
+    except ValueError:
+        raise BadValue(f"uncertainty {text!r}: give a share's uncertainty in percentage points, "
+                       "like '0.5 %'") from None
 
 
 def _link(activity, input_code, amount, unit, values, nodes, row, problems, owner_field="activity"):

@@ -26,13 +26,17 @@ STAGES = (
 )
 Stage = Literal[STAGES]
 
-INDICATORS = ("gwp", "water", "adp")
+# Three impact indicators, and the electricity delivered to the activities (an inventory
+# indicator: kWh at the meter, facility overhead included), which studies publish most often.
+INDICATORS = ("gwp", "water", "adp", "energy")
+IMPACTS = ("gwp", "water", "adp")
 Indicator = Literal[INDICATORS]
-INDICATOR_UNITS = {"gwp": "kg CO2e", "water": "m3", "adp": "kg Sb eq"}
+INDICATOR_UNITS = {"gwp": "kg CO2e", "water": "m3", "adp": "kg Sb eq", "energy": "kWh"}
 INDICATOR_NAMES = {
     "gwp": "Climate change, GWP100",
     "water": "Water consumption",
     "adp": "Abiotic depletion, minerals and metals",
+    "energy": "Electricity use, at the meter",
 }
 
 # How a number was obtained; the report lists each kind separately.
@@ -44,6 +48,8 @@ SERVES = ("development", "training", "inference", "users")
 Serves = Literal[SERVES]
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# A study's own part of a stage ("final-run", "development-runs", "idle-reserve"...).
+Substage = Annotated[str, Field(pattern=r"^([a-z0-9][a-z0-9-]*)?$", max_length=64)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -99,6 +105,9 @@ class Exchange(Row):
 
 class StageDemand(Row):
     stage: Stage
+    # Optional: the study's own part of the stage (its results are shown apart, and add up to
+    # the stage, so every model stays comparable on the seven stages).
+    substage: Substage = ""
     activity: Code
     amount: Text
     unit: Text
@@ -113,7 +122,9 @@ class Flow(Row):
     name: Text
     unit: Text
     compartment: Text
-    type: Literal["emission", "natural resource"]
+    # "inventory indicator": not a flow to nature, a quantity the engine tracks through the
+    # graph (electricity delivered, at the meter)
+    type: Literal["emission", "natural resource", "inventory indicator"]
     source: Text
 
 
@@ -165,39 +176,71 @@ class ModelCard(Row):
     # Output tokens served over the period (formula); required for the default functional unit.
     served_output_tokens: str = ""
     # What the per-unit figures are per: "response" (the default: --tokens output tokens, from
-    # served_output_tokens) or a countable unit of lca.units such as "image", whose number
-    # served over the period is the formula `served` (for example "images_per_month * months").
-    functional_unit: Code = "response"
+    # served_output_tokens) or an amount of a countable unit: "image", "request", "inference",
+    # "1000 token", "run" (a training run). The number served over the period is the formula
+    # `served` (for example "images_per_month * months"; "1 run" for a training run).
+    functional_unit: Text = "response"
     served: str = ""
-    # Input (prompt) tokens served over the period, for inventories that model prefill; used
-    # by `lca allocate` to share impacts between input and output tokens.
+    # Other kinds of tokens served over the period (formulas), for inventories that model
+    # them; `lca allocate` weighs each kind by its parameter (input_token_weight,
+    # reasoning_token_weight, cached_input_token_weight) to share impacts between requests.
     served_input_tokens: str = ""
+    served_reasoning_tokens: str = ""
+    served_cached_input_tokens: str = ""
+    # The indicators the study assesses (all by default), and per stage those it does not:
+    # shown as n.a., never as 0, and left out of the totals, which say what they cover.
+    indicators: list[Indicator] = list(INDICATORS)
+    not_assessed: dict[Stage, list[Indicator]] = {}
     reviewers: list[str] = []
+    # Stages (or other items) left out of the boundary, each with its reason; an excluded
+    # stage is not assessed.
     excluded: dict[str, str] = {}
 
 
 class PublishedFigures(Row):
+    """What the developer or a study published, for comparison (model.toml, [published]).
+    Figures of any subset go in published_figures.csv (:class:`PublishedFigure`); the tables
+    below are the older, shorter form, still read."""
+
     source: Text
-    months: float
-    tokens_per_response: int
-    total: dict[Indicator, Text]
-    per_response_marginal: dict[Indicator, Text]
+    months: float | None = None
+    tokens_per_response: int | None = None
+    total: dict[Indicator, Text] = {}
+    per_response_marginal: dict[Indicator, Text] = {}
     # Stage (or "training+inference" where the study merged them) -> indicator -> "85.5 %"
     # or "<1 %".
     stage_shares: dict[str, dict[Indicator, Text]] = {}
     notes: str = ""
 
 
+class PublishedFigure(Row):
+    """One published figure (published_figures.csv): what it covers, its value, its source.
+
+    ``scope``: "total", "marginal" (the rows flagged marginal), a stage, "stage/substage", or
+    several joined by "+" ("training+inference"). ``per_unit``: the figure is per functional
+    unit (for a response, per --tokens output tokens of the published tokens_per_response).
+    ``value``: a quantity ("20.4 kt CO2e", "0.24 Wh") or a share of the indicator's life-cycle
+    total ("85.5 %", "<1 %"). ``uncertainty``: how precise the figure is, as a relative
+    ("2 %") or absolute ("0.05 kt CO2e", "0.5 %" of a share) half-width: for calibration."""
+
+    scope: Text
+    per_unit: bool = False
+    indicator: Indicator
+    value: Text
+    uncertainty: str = ""
+    boundary: str = ""
+    source: str = ""
+    comment: str = ""
+
+
 # Column order of each text table: the file layout, and the Excel layout later.
-TABLE_COLUMNS = {
-    "parameters": list(Parameter.model_fields),
-    "activities": list(Activity.model_fields),
-    "exchanges": list(Exchange.model_fields),
-    "stages": list(StageDemand.model_fields),
-}
 TABLE_MODELS = {
     "parameters": Parameter,
     "activities": Activity,
     "exchanges": Exchange,
     "stages": StageDemand,
+    "published_figures": PublishedFigure,
 }
+TABLE_COLUMNS = {name: list(model.model_fields) for name, model in TABLE_MODELS.items()}
+# Tables an inventory may leave out (no file, or no sheet): read as empty.
+OPTIONAL_TABLES = ("published_figures",)

@@ -38,11 +38,13 @@ from lca.schema import (
     MethodSpec,
     ModelCard,
     Parameter,
+    OPTIONAL_TABLES,
+    PublishedFigure,
     PublishedFigures,
     StageDemand,
 )
 
-MODEL_FILES = ("model.toml", "parameters.csv", "activities.csv", "exchanges.csv", "stages.csv")
+MODEL_FILES = ("model.toml", *(f"{table}.csv" for table in TABLE_MODELS))
 
 
 @dataclass
@@ -57,10 +59,15 @@ class Inventory:
     exchanges: list[Exchange]
     stages: list[StageDemand]
     files: dict[str, bytes] = field(default_factory=dict)
+    published_figures: list[PublishedFigure] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.card.name
+
+    def table(self, name: str) -> list:
+        """The rows of table ``name`` (see :data:`lca.schema.TABLE_MODELS`)."""
+        return getattr(self, name)
 
 
 @dataclass
@@ -221,19 +228,12 @@ def read_inventory(directory: Path, root: Path | None = None, problems: Problems
     tables = {
         t: read_table(directory / f"{t}.csv", TABLE_MODELS[t], problems, label(f"{t}.csv"))
         for t in TABLE_COLUMNS
+        if t not in OPTIONAL_TABLES or (directory / f"{t}.csv").exists()
     }
     if own:
         problems.raise_if_any()
-    return Inventory(
-        directory=directory,
-        card=card,
-        published=published,
-        parameters=tables["parameters"],
-        activities=tables["activities"],
-        exchanges=tables["exchanges"],
-        stages=tables["stages"],
-        files=files,
-    )
+    return Inventory(directory=directory, card=card, published=published, files=files,
+                     **{t: tables.get(t, []) for t in TABLE_MODELS})
 
 
 def read_base(root: Path) -> BaseData:

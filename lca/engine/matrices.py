@@ -119,8 +119,7 @@ class CompiledModel:
 
     @property
     def boundary(self) -> Boundary:
-        return Boundary.of([s.row for s in self.resolved.stages],
-                           self.resolved.inventory.card.functional_unit)
+        return Boundary.of_model(self.resolved, self.static.indicators)
 
     def values(self, overrides: dict | None = None) -> dict:
         """Every parameter (and months), with ``overrides`` (name -> quantity) in place."""

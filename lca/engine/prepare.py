@@ -18,6 +18,7 @@ from lca.resolve import (
     served_field,
     stage_amount,
 )
+from lca.schema import INDICATORS
 from lca.text_inventory import BaseData, Inventory
 
 from . import build, store
@@ -40,12 +41,11 @@ class PreparedModel:
 
     @property
     def indicators(self) -> tuple[str, ...]:
-        return tuple(i for i in ("gwp", "water", "adp") if i in self.manifest["methods"])
+        return tuple(i for i in INDICATORS if i in self.manifest["methods"])
 
     @property
     def boundary(self) -> Boundary:
-        return Boundary.of([s.row for s in self.resolved.stages],
-                           self.inventory.card.functional_unit)
+        return Boundary.of_model(self.resolved, self.indicators)
 
     def solve(self, period: Period) -> tuple[Split, dict]:
         """The static assessment, solved by bw2calc: the boundary split (one iteration) and
