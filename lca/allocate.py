@@ -164,6 +164,22 @@ def allocate(
 
     started = time.perf_counter()
     log, output = Path(log), Path(output)
+    _check_arguments(log, output, chunk_rows)
+    reader = _open_log(log, chunk_rows)
+    token_columns = _token_columns(reader.names, log)
+    keep = [c for c in PASSTHROUGH if c in reader.names]
+    default = model_rates(model, months, inventory)
+    summary = Summary(str(log), str(output), default.model, float(months))
+    summary.rates[default.model] = default
+    chunks = _Chunks(log, reader, summary, _RateBook(default, months, inventory, summary),
+                     token_columns, keep)
+    _write_parquet(chunks.tables(), output, log)
+    summary.total_seconds = time.perf_counter() - started
+    return summary
+
+
+def _check_arguments(log: Path, output: Path, chunk_rows) -> None:
+    """Refuse bad arguments before the (slow) assessment starts."""
     if not (isinstance(chunk_rows, int) and chunk_rows > 0):
         raise BadArgument(f"--chunk-rows must be a whole number above 0 (got {chunk_rows})")
     if output.suffix.lower() != ".parquet":
@@ -172,8 +188,10 @@ def allocate(
         raise BadArgument(f"--log {log}: no such file")
     if log.resolve() == output.resolve():
         raise BadArgument("the output file must not be the log itself")
-    reader = _open_log(log, chunk_rows)
-    names = reader.names
+
+
+def _token_columns(names: list[str], log: Path) -> tuple[str, str]:
+    """The log's input and output token columns, under either naming convention."""
     in_col = next((c for c in INPUT_COLUMNS if c in names), None)
     out_col = next((c for c in OUTPUT_COLUMNS if c in names), None)
     if out_col is None or in_col is None:
@@ -185,65 +203,109 @@ def allocate(
             f"required column is missing (found: {', '.join(names) or 'none'}; "
             "need input_tokens and output_tokens, or prompt_tokens and completion_tokens)",
         )
-    keep = [c for c in PASSTHROUGH if c in names]
-    default = model_rates(model, months, inventory)
-    summary = Summary(str(log), str(output), default.model, float(months))
-    summary.rates[default.model] = default
-    rates_by_name: dict[str, Rates] = {}
+    return in_col, out_col
 
-    def rates_of(name) -> Rates:
+
+class _RateBook:
+    """The rates of each model a log names, each assessed once (an inventory given on the
+    command line serves every row), and recorded in the summary."""
+
+    def __init__(self, default: Rates, months: float, inventory, summary: Summary):
+        self.default, self.months, self.inventory = default, months, inventory
+        self.summary = summary
+        self.by_name: dict[str, Rates] = {}
+
+    def rates_of(self, name) -> Rates:
         if name is None or name == "":
-            return default
-        if name not in rates_by_name:
-            rates_by_name[name] = default if inventory is not None else model_rates(name, months)
-            summary.rates[rates_by_name[name].model] = rates_by_name[name]
-        return rates_by_name[name]
+            return self.default
+        if name not in self.by_name:
+            self.by_name[name] = (self.default if self.inventory is not None
+                                  else model_rates(name, self.months))
+            self.summary.rates[self.by_name[name].model] = self.by_name[name]
+        return self.by_name[name]
 
+
+class _Chunks:
+    """The output tables of a log, one per chunk, with the summary's tallies kept up to date."""
+
+    def __init__(self, log: Path, reader, summary: Summary, book: _RateBook,
+                 token_columns: tuple[str, str], keep: list[str]):
+        self.log, self.reader, self.summary, self.book = log, reader, summary, book
+        self.in_col, self.out_col = token_columns
+        self.keep = keep
+
+    def tables(self):
+        """Yield each chunk's output table; ``summary.requests`` counts the rows yielded."""
+        for batch in self.reader.batches([self.in_col, self.out_col, *self.keep]):
+            if batch.num_rows == 0:
+                continue
+            row0 = self.summary.requests
+            t0 = time.perf_counter()  # compute: checks, products and sums (not reading, writing)
+            inputs = self._tokens(batch, self.in_col, row0)
+            outputs = self._tokens(batch, self.out_col, row0)
+            values = self._values(batch, inputs, outputs, row0)
+            self._add_totals(values, inputs, outputs)
+            self.summary.compute_seconds += time.perf_counter() - t0
+            yield self._table(batch, inputs, outputs, values)
+            self.summary.requests += batch.num_rows
+
+    def _tokens(self, batch, column: str, row0: int):
+        return _token_array(batch.column(column), self.log, column, row0, self.reader.first_row)
+
+    def _values(self, batch, inputs, outputs, row0: int) -> list:
+        """Each result column of the chunk: token equivalents x the rate of the row's model."""
+        if "model" not in self.keep:
+            return self._default_values(inputs, outputs, batch.num_rows)
+
+        def locate(index):
+            return Location(str(self.log), row0 + index + self.reader.first_row, "model")
+
+        weights, rate_rows, per_model = _model_rates_per_row(
+            batch.column("model"), self.book.rates_of, locate
+        )
+        eq = token_equivalents(outputs, inputs, weights)
+        for name, count in per_model.items():
+            self._count(name, count)
+        return [eq * rate_rows[:, k] for k in range(len(RESULT_COLUMNS))]
+
+    def _default_values(self, inputs, outputs, n: int) -> list:
+        """A log without a model column: every row is the assessed model's."""
+        default = self.book.default
+        eq = token_equivalents(outputs, inputs, default.input_weight)
+        self._count(default.model, n)
+        return [eq * r for r in default.marginal + default.allocated]
+
+    def _count(self, model: str, requests: int) -> None:
+        by_model = self.summary.requests_by_model
+        by_model[model] = by_model.get(model, 0) + requests
+
+    def _add_totals(self, values, inputs, outputs) -> None:
+        for k, column in enumerate(RESULT_COLUMNS):
+            boundary, indicator = column.split("_")[1], column.split("_")[0]
+            self.summary.totals[boundary][indicator] += float(values[k].sum())
+        self.summary.input_tokens += int(inputs.sum())
+        self.summary.output_tokens += int(outputs.sum())
+
+    def _table(self, batch, inputs, outputs, values):
+        """The chunk as written: passed-through columns, token counts, then the results."""
+        arrays = [batch.column(c) for c in self.keep]
+        arrays += [pa.array(inputs.astype(np.int64)), pa.array(outputs.astype(np.int64))]
+        arrays += [pa.array(v) for v in values]
+        return pa.Table.from_arrays(
+            arrays, schema=_output_schema(batch.schema, self.keep, pa, self.summary)
+        )
+
+
+def _write_parquet(tables, output: Path, log: Path) -> None:
+    """Write the tables to a temporary file renamed over ``output`` only when all went well,
+    so a failed run never leaves a partial output behind."""
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     writer = None
-    row0 = 0
     try:
-        for batch in reader.batches([in_col, out_col, *keep]):
-            n = batch.num_rows
-            if n == 0:
-                continue
-            t0 = time.perf_counter()  # compute: checks, products and sums (not reading, writing)
-            inputs = _token_array(batch.column(in_col), log, in_col, row0, reader.first_row)
-            outputs = _token_array(batch.column(out_col), log, out_col, row0, reader.first_row)
-            if "model" in keep:
-                def locate(index, first=row0):
-                    return Location(str(log), first + index + reader.first_row, "model")
-
-                weights, rate_rows, per_model = _model_rates_per_row(
-                    batch.column("model"), rates_of, locate
-                )
-                eq = token_equivalents(outputs, inputs, weights)
-                values = [eq * rate_rows[:, k] for k in range(len(RESULT_COLUMNS))]
-                for name, count in per_model.items():
-                    summary.requests_by_model[name] = summary.requests_by_model.get(name, 0) + count
-            else:
-                eq = token_equivalents(outputs, inputs, default.input_weight)
-                coefficients = default.marginal + default.allocated
-                values = [eq * r for r in coefficients]
-                summary.requests_by_model[default.model] = (
-                    summary.requests_by_model.get(default.model, 0) + n
-                )
-            for k, column in enumerate(RESULT_COLUMNS):
-                boundary, indicator = column.split("_")[1], column.split("_")[0]
-                summary.totals[boundary][indicator] += float(values[k].sum())
-            summary.input_tokens += int(inputs.sum())
-            summary.output_tokens += int(outputs.sum())
-            summary.compute_seconds += time.perf_counter() - t0
-            arrays = [batch.column(c) for c in keep]
-            arrays += [pa.array(inputs.astype(np.int64)), pa.array(outputs.astype(np.int64))]
-            arrays += [pa.array(v) for v in values]
-            table = pa.Table.from_arrays(
-                arrays, schema=_output_schema(batch.schema, keep, pa, summary)
-            )
+        for table in tables:
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema, compression="snappy")
             writer.write_table(table)
-            row0 += n
         if writer is None:
             raise LogError(Location(str(log)), "the log has no requests")
         writer.close()
@@ -254,9 +316,6 @@ def allocate(
             writer.close()
         if tmp.exists():
             tmp.unlink()
-    summary.requests = row0
-    summary.total_seconds = time.perf_counter() - started
-    return summary
 
 
 def _token_array(column, log: Path, name: str, row0: int, first_row: int):

@@ -158,6 +158,18 @@ def parse_distribution(name: str, text: str, value_q, source: str = "",
                        value_text: str = "") -> Distribution:
     """Read ``text`` against the parameter's value (a Pint quantity); every check on bounds
     and units happens here, so a bad distribution is reported when the inventory is read."""
+    family, raw = _read_call(text)
+    unit = _display_unit(value_text, value_q)
+    value = float(value_q.magnitude) if not value_q.dimensionless else _plain(value_q)
+    args = {key: _argument_value(family, key, val, value_q) for key, val in raw.items()}
+    _FAMILY_CHECKS[family](family, args, value, unit)
+    return Distribution(name, family, value, unit, args, False, "written in parameters.csv", source,
+                        _pint_unit(value_q))
+
+
+def _read_call(text: str) -> tuple[str, dict[str, str]]:
+    """The family and its arguments as written (``name=value`` texts), checked against
+    the arguments the family takes."""
     match = _CALL.match(str(text))
     if not match:
         raise BadValue(f"cannot read {text!r}; write e.g. 'lognormal(gsd=1.5)' or "
@@ -169,46 +181,78 @@ def parse_distribution(name: str, text: str, value_q, source: str = "",
     raw = {}
     body = (match.group(2) or "").strip()
     for part in filter(None, (p.strip() for p in body.split(","))):
-        if "=" not in part:
-            raise BadValue(f"{family}: write each argument as name=value (got {part!r})")
-        key, val = (s.strip() for s in part.split("=", 1))
-        if key not in required | optional:
-            raise BadValue(f"{family}: unknown argument {key!r}; expected "
-                           f"{', '.join(sorted(required | optional)) or 'none'}")
+        key, val = _read_argument(family, part, required | optional)
         raw[key] = val
     missing = required - set(raw)
     if missing:
         raise BadValue(f"{family}: missing {', '.join(sorted(missing))}")
-    unit = _display_unit(value_text, value_q)
-    value = float(value_q.magnitude) if not value_q.dimensionless else _plain(value_q)
-    args = {}
-    for key, val in raw.items():
-        if key == "gsd":
-            args[key] = _number(val, "gsd")
-        else:
-            args[key] = _same_unit(val, value_q, f"{family} {key}")
-    if family == "lognormal":
-        if not args["gsd"] > 1:
-            raise BadValue(f"lognormal gsd must be above 1 (got {args['gsd']:g}); write 'fixed' "
-                           "for a value without uncertainty")
-        if not value > 0:
-            raise BadValue(f"a lognormal needs a value above 0 (value is {value:g})")
-    elif family == "normal":
-        if not args["sd"] > 0:
-            raise BadValue(f"normal sd must be above 0 (got {args['sd']:g})")
-    elif family in ("uniform", "triangular"):
-        lo, hi = args["min"], args["max"]
-        if not lo < hi:
-            raise BadValue(f"{family}: min ({lo:g}) must be below max ({hi:g})")
-        if not lo <= value <= hi:
-            raise BadValue(f"{family}: the value {value:g} {unit} lies outside "
-                           f"[{lo:g}, {hi:g}] {unit}".rstrip())
-        if family == "triangular":
-            mode = args.setdefault("mode", value)
-            if not lo <= mode <= hi:
-                raise BadValue(f"triangular: mode {mode:g} lies outside [{lo:g}, {hi:g}]")
-    return Distribution(name, family, value, unit, args, False, "written in parameters.csv", source,
-                        _pint_unit(value_q))
+    return family, raw
+
+
+def _read_argument(family: str, part: str, allowed: set) -> tuple[str, str]:
+    """One ``name=value`` argument, its name one the family takes."""
+    if "=" not in part:
+        raise BadValue(f"{family}: write each argument as name=value (got {part!r})")
+    key, val = (s.strip() for s in part.split("=", 1))
+    if key not in allowed:
+        raise BadValue(f"{family}: unknown argument {key!r}; expected "
+                       f"{', '.join(sorted(allowed)) or 'none'}")
+    return key, val
+
+
+def _argument_value(family: str, key: str, text: str, value_q) -> float:
+    """An argument as a number: gsd is a plain factor, the others are in the value's unit."""
+    if key == "gsd":
+        return _number(text, "gsd")
+    return _same_unit(text, value_q, f"{family} {key}")
+
+
+def _check_lognormal(_family: str, args: dict, value: float, _unit: str) -> None:
+    """A lognormal spreads a positive median by a factor above 1."""
+    if not args["gsd"] > 1:
+        raise BadValue(f"lognormal gsd must be above 1 (got {args['gsd']:g}); write 'fixed' "
+                       "for a value without uncertainty")
+    if not value > 0:
+        raise BadValue(f"a lognormal needs a value above 0 (value is {value:g})")
+
+
+def _check_normal(_family: str, args: dict, _value: float, _unit: str) -> None:
+    """A normal needs a positive spread."""
+    if not args["sd"] > 0:
+        raise BadValue(f"normal sd must be above 0 (got {args['sd']:g})")
+
+
+def _check_bounds(family: str, args: dict, value: float, unit: str) -> None:
+    """Bounds in order, and the value between them (it is the one the static result uses)."""
+    lo, hi = args["min"], args["max"]
+    if not lo < hi:
+        raise BadValue(f"{family}: min ({lo:g}) must be below max ({hi:g})")
+    if not lo <= value <= hi:
+        raise BadValue(f"{family}: the value {value:g} {unit} lies outside "
+                       f"[{lo:g}, {hi:g}] {unit}".rstrip())
+
+
+def _check_triangular(family: str, args: dict, value: float, unit: str) -> None:
+    """The bounds, then the mode (the value when not written) between them."""
+    _check_bounds(family, args, value, unit)
+    lo, hi = args["min"], args["max"]
+    mode = args.setdefault("mode", value)
+    if not lo <= mode <= hi:
+        raise BadValue(f"triangular: mode {mode:g} lies outside [{lo:g}, {hi:g}]")
+
+
+def _check_nothing(_family: str, _args: dict, _value: float, _unit: str) -> None:
+    """A fixed value has no arguments to check."""
+
+
+# The checks of each family, once its arguments are numbers (they may complete ``args``).
+_FAMILY_CHECKS = {
+    "lognormal": _check_lognormal,
+    "normal": _check_normal,
+    "uniform": _check_bounds,
+    "triangular": _check_triangular,
+    "fixed": _check_nothing,
+}
 
 
 def default_distribution(name: str, kind: str, value_q, pedigree: tuple[int, ...] | None,

@@ -90,18 +90,51 @@ def read_codecarbon(path: str | Path) -> Measurement:
     """Read and sum an emissions.csv; every problem is reported with its row and field."""
     path = Path(path)
     label = str(path)
+    data = _read_file(path)
+    rows = list(csv.reader(io.StringIO(_decode(data, label))))
+    problems = Problems()
+    header = _header(rows, label, problems)
+    records = _records(rows, header, label, problems)
+    totals = _RunTotals(header)
+    for number, record in records:
+        totals.add(number, record, label, problems)
+    _check_one_country(totals.countries, label, problems)
+    problems.raise_if_any()
+    return Measurement(
+        path=label,
+        sha256=hashlib.sha256(data).hexdigest(),
+        runs=len(records),
+        energy_kwh=totals.energy,
+        duration_s=totals.duration,
+        water_l=totals.water,
+        country_iso3=next(iter(totals.countries)),
+        country_name=records[0][1].get("country_name", ""),
+        pue=_distinct(records, "pue") or "not recorded",
+        hardware=_hardware(records),
+        codecarbon_version=_distinct(records, "codecarbon_version"),
+        period=_period(records),
+    )
+
+
+def _read_file(path: Path) -> bytes:
+    """The file's bytes (hashed as they are, for the source), or a clear argument error."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise BadArgument(f"{path}: no such file") from None
     except IsADirectoryError:
         raise BadArgument(f"{path}: is a folder, not CodeCarbon's emissions.csv") from None
+
+
+def _decode(data: bytes, label: str) -> str:
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InventoryError([Problem(Location(label), f"not UTF-8 text ({exc.reason})")]) from None
-    rows = list(csv.reader(io.StringIO(text)))
-    problems = Problems()
+
+
+def _header(rows: list[list[str]], label: str, problems: Problems) -> list[str]:
+    """The column names; stops here when the file is empty or lacks a required column."""
     if not rows or not any(cell.strip() for cell in rows[0]):
         problems.add(
             Location(label), "empty file: expected CodeCarbon's emissions.csv with a header"
@@ -115,6 +148,12 @@ def read_codecarbon(path: str | Path) -> Measurement:
                 "required column is missing (is this CodeCarbon's emissions.csv?)",
             )
     problems.raise_if_any()
+    return header
+
+
+def _records(rows: list[list[str]], header: list[str], label: str,
+             problems: Problems) -> list[tuple[int, dict]]:
+    """(row number, {column: text}) of each run; blank rows skipped, partial rows reported."""
     records = []
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
@@ -128,63 +167,64 @@ def read_codecarbon(path: str | Path) -> Measurement:
         records.append((number, dict(zip(header, (c.strip() for c in cells), strict=True))))
     if not records and not problems.items:
         problems.add(Location(label), "no runs: the file has a header but no rows")
-    energy = duration = 0.0
-    water: float | None = 0.0 if "water_consumed" in header else None
-    countries: dict[str, int] = {}
-    for number, record in records:
-        e = _number(record, "energy_consumed", label, number, problems)
-        d = _number(record, "duration", label, number, problems)
-        energy += e or 0.0
-        duration += d or 0.0
-        if water is not None:
+    return records
+
+
+class _RunTotals:
+    """Energy, duration and water summed over the runs, and the first row of each country."""
+
+    def __init__(self, header: list[str]):
+        self.energy = self.duration = 0.0
+        # Water only when the file records it (CodeCarbon 2.x/3.x), else None.
+        self.water: float | None = 0.0 if "water_consumed" in header else None
+        self.countries: dict[str, int] = {}
+
+    def add(self, number: int, record: dict, label: str, problems: Problems) -> None:
+        self.energy += _number(record, "energy_consumed", label, number, problems) or 0.0
+        self.duration += _number(record, "duration", label, number, problems) or 0.0
+        if self.water is not None:
             w = _number(record, "water_consumed", label, number, problems, allow_empty=True)
-            water += w or 0.0
+            self.water += w or 0.0
         country = record["country_iso_code"].upper()
         if not country:
             problems.add(Location(label, number, "country_iso_code"), "empty country code")
         else:
-            countries.setdefault(country, number)
-    if len(countries) > 1:
-        first, *others = countries.items()
-        for country, number in others:
-            problems.add(
-                Location(label, number, "country_iso_code"),
-                f"runs in {country} and {first[0]} (row {first[1]}): import one country "
-                "per file, since each country has its own grid",
-            )
-    problems.raise_if_any()
-    first_record = records[0][1]
+            self.countries.setdefault(country, number)
 
-    def distinct(column: str) -> str:
-        values = sorted({r.get(column, "") for _, r in records if r.get(column, "")})
-        return "; ".join(values)
 
-    hardware = "; ".join(
-        part
-        for part in (
-            f"CPU {distinct('cpu_model')}" if distinct("cpu_model") else "",
-            f"GPU {distinct('gpu_count')} x {distinct('gpu_model')}"
-            if distinct("gpu_model")
-            else "no GPU recorded",
+def _check_one_country(countries: dict[str, int], label: str, problems: Problems) -> None:
+    """One file, one country: the measured energy is computed with that country's grid."""
+    if len(countries) <= 1:
+        return
+    first, *others = countries.items()
+    for country, number in others:
+        problems.add(
+            Location(label, number, "country_iso_code"),
+            f"runs in {country} and {first[0]} (row {first[1]}): import one country "
+            "per file, since each country has its own grid",
         )
-        if part
+
+
+def _distinct(records: list[tuple[int, dict]], column: str) -> str:
+    """The distinct non-empty values of a column over the runs, sorted, joined by '; '."""
+    values = sorted({r.get(column, "") for _, r in records if r.get(column, "")})
+    return "; ".join(values)
+
+
+def _hardware(records: list[tuple[int, dict]]) -> str:
+    """The CPUs and GPUs the runs recorded, for the parameters' comments."""
+    cpu = _distinct(records, "cpu_model")
+    gpu = _distinct(records, "gpu_model")
+    parts = (
+        f"CPU {cpu}" if cpu else "",
+        f"GPU {_distinct(records, 'gpu_count')} x {gpu}" if gpu else "no GPU recorded",
     )
+    return "; ".join(part for part in parts if part)
+
+
+def _period(records: list[tuple[int, dict]]) -> str:
     stamps = sorted(r.get("timestamp", "") for _, r in records if r.get("timestamp", ""))
-    period = f"{stamps[0]} to {stamps[-1]}" if stamps else "no timestamps"
-    return Measurement(
-        path=label,
-        sha256=hashlib.sha256(data).hexdigest(),
-        runs=len(records),
-        energy_kwh=energy,
-        duration_s=duration,
-        water_l=water,
-        country_iso3=next(iter(countries)),
-        country_name=first_record.get("country_name", ""),
-        pue=distinct("pue") or "not recorded",
-        hardware=hardware,
-        codecarbon_version=distinct("codecarbon_version"),
-        period=period,
-    )
+    return f"{stamps[0]} to {stamps[-1]}" if stamps else "no timestamps"
 
 
 def _number(record, column, label, number, problems, allow_empty=False) -> float | None:
@@ -257,134 +297,169 @@ def add_measurement(
     base_text = catalog.base_data(root)
     process = electricity_for(measurement.country_iso3, base_text.processes, electricity)
     card = inv.card
-    m = card.name
-    prefix = f"measured_{stage}_"
-    activity = f"{m}-measured-{stage}"
     served_unit = "token" if card.functional_unit == "response" else card.functional_unit
-    if stage == "inference":
-        if not per:
-            raise BadArgument(
-                f"--per is required for inference: what the measured runs served, "
-                f"in {served_unit}s (for example --per '20000 {served_unit}')"
-            )
-        try:
-            served_count = magnitude_in(quantity(per), served_unit)
-        except Exception as exc:
-            raise BadArgument(f"--per {per!r}: {exc}") from None
-        if served_count <= 0:
-            raise BadArgument(f"--per {per!r}: must be above 0")
-    elif per:
-        raise BadArgument("--per is for inference only: training is counted once")
+    served_count = _served_count(stage, per, served_unit)
+    rows = _MeasuredRows(directory, measurement, stage, card.name)
+    rows.drop_previous(replace)
+    rows.add_parameters(served_count, served_unit)
+    rows.add_activity(card, process, served_unit)
+    new = rows.texts()
+    _check_in_scratch(directory, new, base_text)
+    return _write_changed(directory, new)
 
-    tables = {
-        name: _read_rows(directory / f"{name}.csv")
-        for name in ("parameters", "activities", "exchanges", "stages")
-    }
-    params = [r for r in tables["parameters"][1] if not r["name"].startswith(prefix)]
-    activities = [r for r in tables["activities"][1] if r["code"] != activity]
-    exchanges = [r for r in tables["exchanges"][1] if r["activity"] != activity]
-    stages = [r for r in tables["stages"][1] if r["activity"] != activity]
-    if replace:
-        stages = [r for r in stages if r["stage"] != stage]
 
-    hardware = (
-        f"{measurement.hardware}; country {measurement.country_iso3}; "
-        f"CodeCarbon PUE {measurement.pue}"
-    )
-    source = measurement.source
+def _served_count(stage: str, per: str | None, served_unit: str) -> float | None:
+    """What the measured inference runs served, in the functional unit (None for training)."""
+    if stage != "inference":
+        if per:
+            raise BadArgument("--per is for inference only: training is counted once")
+        return None
+    if not per:
+        raise BadArgument(
+            f"--per is required for inference: what the measured runs served, "
+            f"in {served_unit}s (for example --per '20000 {served_unit}')"
+        )
+    try:
+        served_count = magnitude_in(quantity(per), served_unit)
+    except Exception as exc:
+        raise BadArgument(f"--per {per!r}: {exc}") from None
+    if served_count <= 0:
+        raise BadArgument(f"--per {per!r}: must be above 0")
+    return served_count
 
-    def param(name, value, comment=""):
-        params.append(
+
+_TABLE_NAMES = ("parameters", "activities", "exchanges", "stages")
+
+
+class _MeasuredRows:
+    """The rows of the inventory's four tables, with the measurement's own rows (named after
+    the stage, so a second import replaces the first) dropped, then written anew."""
+
+    def __init__(self, directory: Path, measurement: Measurement, stage: str, model: str):
+        self.measurement, self.stage = measurement, stage
+        self.prefix = f"measured_{stage}_"
+        self.activity = f"{model}-measured-{stage}"
+        self.headers, self.rows = {}, {}
+        for name in _TABLE_NAMES:
+            self.headers[name], self.rows[name] = _read_rows(directory / f"{name}.csv")
+
+    def drop_previous(self, replace: bool) -> None:
+        """Drop the rows of an earlier import for the stage (and with ``replace`` the stage's
+        other rows too)."""
+        rows, activity = self.rows, self.activity
+        rows["parameters"] = [r for r in rows["parameters"]
+                              if not r["name"].startswith(self.prefix)]
+        rows["activities"] = [r for r in rows["activities"] if r["code"] != activity]
+        rows["exchanges"] = [r for r in rows["exchanges"] if r["activity"] != activity]
+        rows["stages"] = [r for r in rows["stages"] if r["activity"] != activity]
+        if replace:
+            rows["stages"] = [r for r in rows["stages"] if r["stage"] != self.stage]
+
+    def _parameter(self, name: str, value: str, comment: str = "", source: str = "") -> None:
+        self.rows["parameters"].append(
             {
-                "name": prefix + name,
+                "name": self.prefix + name,
                 "value": value,
                 "kind": "measured",
-                "source": source,
+                "source": source or self.measurement.source,
                 "comment": comment,
             }
         )
 
-    param(
-        "energy",
-        f"{measurement.energy_kwh!r} kWh",
-        f"CodeCarbon energy_consumed summed over the runs (includes its PUE setting); {hardware}",
-    )
-    param("duration", f"{measurement.duration_s!r} s", "CodeCarbon duration summed over the runs")
-    if measurement.water_l is not None:
-        param("water", f"{measurement.water_l!r} L", "CodeCarbon water_consumed (energy x its WUE)")
-    iso2 = process.removeprefix("electricity-").upper()
-    if stage == "training":
-        unit, per_text, amount, serves, marginal = "run", "", "1", "training", "no"
-    else:
-        params.append(
-            {
-                "name": prefix + "units",
-                "value": f"{served_count!r} {served_unit}",
-                "kind": "measured",
-                "source": f"{source}; served during the measured runs, "
+    def add_parameters(self, served_count: float | None, served_unit: str) -> None:
+        """The measured quantities, each sourced to the file's hash; for inference also what
+        the runs served."""
+        m = self.measurement
+        hardware = f"{m.hardware}; country {m.country_iso3}; CodeCarbon PUE {m.pue}"
+        self._parameter(
+            "energy",
+            f"{m.energy_kwh!r} kWh",
+            f"CodeCarbon energy_consumed summed over the runs (includes its PUE setting); "
+            f"{hardware}",
+        )
+        self._parameter("duration", f"{m.duration_s!r} s",
+                        "CodeCarbon duration summed over the runs")
+        if m.water_l is not None:
+            self._parameter("water", f"{m.water_l!r} L",
+                            "CodeCarbon water_consumed (energy x its WUE)")
+        if served_count is not None:
+            self._parameter(
+                "units",
+                f"{served_count!r} {served_unit}",
+                source=f"{m.source}; served during the measured runs, "
                 "as given to `lca inventory measurements add --per`",
-                "comment": "",
-            }
-        )
-        unit, per_text = served_unit, f" / {prefix}units"
-        amount = card.served_output_tokens if card.functional_unit == "response" else card.served
-        serves, marginal = "inference", "yes"
-    activities.append(
-        {
-            "code": activity,
-            "name": f"{card.display_name} {stage}, measured with CodeCarbon",
-            "unit": unit,
-            "location": iso2,
-            "comment": f"sha256:{measurement.sha256[:16]}",
-        }
-    )
-    exchanges.append(
-        {
-            "activity": activity,
-            "input": process,
-            "amount": f"{prefix}energy{per_text}",
-            "unit": "kWh",
-            "source": f"Measured energy, grid of the measured country ({measurement.country_iso3})",
-            "comment": "",
-        }
-    )
-    if measurement.water_l is not None:
-        exchanges.append(
-            {
-                "activity": activity,
-                "input": "water-consumed",
-                "amount": f"{prefix}water{per_text}",
-                "unit": "m3",
-                "source": "Measured on-site water (CodeCarbon water_consumed)",
-                "comment": "",
-            }
-        )
-    stages.append(
-        {
-            "stage": stage,
-            "activity": activity,
-            "amount": amount,
-            "unit": unit,
-            "serves": serves,
-            "marginal": marginal,
-            "source": f"Measured with CodeCarbon ({measurement.runs} runs)",
-            "comment": "",
-        }
-    )
+            )
 
-    new = {
-        "parameters.csv": _write_rows(tables["parameters"][0], params),
-        "activities.csv": _write_rows(tables["activities"][0], activities),
-        "exchanges.csv": _write_rows(tables["exchanges"][0], exchanges),
-        "stages.csv": _write_rows(tables["stages"][0], stages),
-    }
-    # Check the whole inventory as it will be, in a scratch copy, before touching the original.
+    def add_activity(self, card, process: str, served_unit: str) -> None:
+        """The measured activity, its energy (and water) exchanges and its stage row: once per
+        training, or per functional unit served in inference."""
+        m, activity = self.measurement, self.activity
+        if self.stage == "training":
+            unit, per_text, amount, serves, marginal = "run", "", "1", "training", "no"
+        else:
+            unit, per_text = served_unit, f" / {self.prefix}units"
+            amount = (card.served_output_tokens if card.functional_unit == "response"
+                      else card.served)
+            serves, marginal = "inference", "yes"
+        self.rows["activities"].append(
+            {
+                "code": activity,
+                "name": f"{card.display_name} {self.stage}, measured with CodeCarbon",
+                "unit": unit,
+                "location": process.removeprefix("electricity-").upper(),
+                "comment": f"sha256:{m.sha256[:16]}",
+            }
+        )
+        self._exchange(process, "energy", per_text, "kWh",
+                       f"Measured energy, grid of the measured country ({m.country_iso3})")
+        if m.water_l is not None:
+            self._exchange("water-consumed", "water", per_text, "m3",
+                           "Measured on-site water (CodeCarbon water_consumed)")
+        self.rows["stages"].append(
+            {
+                "stage": self.stage,
+                "activity": activity,
+                "amount": amount,
+                "unit": unit,
+                "serves": serves,
+                "marginal": marginal,
+                "source": f"Measured with CodeCarbon ({m.runs} runs)",
+                "comment": "",
+            }
+        )
+
+    def _exchange(self, input_code: str, parameter: str, per_text: str, unit: str,
+                  source: str) -> None:
+        self.rows["exchanges"].append(
+            {
+                "activity": self.activity,
+                "input": input_code,
+                "amount": f"{self.prefix}{parameter}{per_text}",
+                "unit": unit,
+                "source": source,
+                "comment": "",
+            }
+        )
+
+    def texts(self) -> dict[str, str]:
+        """File name -> the CSV text the table will have."""
+        return {f"{name}.csv": _write_rows(self.headers[name], self.rows[name])
+                for name in _TABLE_NAMES}
+
+
+def _check_in_scratch(directory: Path, new: dict[str, str], base_text) -> None:
+    """Check the whole inventory as it will be, in a scratch copy, before touching the
+    original."""
     with tempfile.TemporaryDirectory(prefix="lca-measure-") as scratch:
         trial = Path(scratch) / directory.name
         shutil.copytree(directory, trial)
         for name, text in new.items():
             (trial / name).write_text(text, encoding="utf-8")
         resolve_model(read_inventory(trial), resolve_base(base_text))
+
+
+def _write_changed(directory: Path, new: dict[str, str]) -> list[Path]:
+    """Replace (atomically) only the files whose text changes; returns them."""
     changed = []
     for name, text in new.items():
         path = directory / name

@@ -200,43 +200,48 @@ REQUIRED = (
 TRAINING = ("training_gpu_hours", "training_gpu_power", "training_pue", "training_wue")
 
 
+CARD_FIELDS = ("name", "display_name", "developer", "release", "architecture", "description")
+PARAMETER_FIELDS = ("value", "kind", "source")
+
+
 def read_spec(path: Path) -> dict:
     """A spec file: [card] (model.toml fields), [serving], [training], [parameters.NAME]."""
     path = Path(path)
+    spec = _load_toml(path)
+    params = spec.get("parameters", {})
+    problems = _absent(path, params, REQUIRED, "parameters.")
+    if "training" in spec:
+        problems += _absent(path, params, TRAINING, "parameters.",
+                            "required when the spec has a [training] table")
+    for name, p in params.items():
+        problems += _blank(path, p, PARAMETER_FIELDS, f"parameters.{name}.")
+    problems += _blank(path, spec.get("card", {}), CARD_FIELDS, "card.")
+    problems += _absent(path, spec.get("serving", {}), ("country",), "serving.")
+    if problems:
+        raise InventoryError(problems)
+    return spec
+
+
+def _load_toml(path: Path) -> dict:
     try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InventoryError([Problem(Location(str(path)), "file is missing")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InventoryError([Problem(Location(str(path)), f"not valid TOML: {exc}")]) from None
-    problems = []
-    params = spec.get("parameters", {})
-    for name in REQUIRED:
-        if name not in params:
-            problems.append(Problem(Location(str(path), None, f"parameters.{name}"), "required"))
-    if "training" in spec:
-        for name in TRAINING:
-            if name not in params:
-                problems.append(
-                    Problem(
-                        Location(str(path), None, f"parameters.{name}"),
-                        "required when the spec has a [training] table",
-                    )
-                )
-    for name, p in params.items():
-        for key in ("value", "kind", "source"):
-            if not str(p.get(key, "")).strip():
-                problems.append(
-                    Problem(Location(str(path), None, f"parameters.{name}.{key}"), "required")
-                )
-    for key in ("name", "display_name", "developer", "release", "architecture", "description"):
-        if not str(spec.get("card", {}).get(key, "")).strip():
-            problems.append(Problem(Location(str(path), None, f"card.{key}"), "required"))
-    if "country" not in spec.get("serving", {}):
-        problems.append(Problem(Location(str(path), None, "serving.country"), "required"))
-    if problems:
-        raise InventoryError(problems)
-    return spec
+
+
+def _absent(path: Path, table: dict, keys, prefix: str, message: str = "required"
+            ) -> list[Problem]:
+    """A problem for each key the TOML table lacks (an empty value is accepted)."""
+    return [Problem(Location(str(path), None, f"{prefix}{key}"), message)
+            for key in keys if key not in table]
+
+
+def _blank(path: Path, table: dict, keys, prefix: str) -> list[Problem]:
+    """A problem for each key the TOML table lacks or leaves blank."""
+    return [Problem(Location(str(path), None, f"{prefix}{key}"), "required")
+            for key in keys if not str(table.get(key, "")).strip()]
 
 
 def generate(spec: dict) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from datetime import date as Date
+from typing import NoReturn
 
 from lca.boundary import HEADLINES
 from lca.engine import content_hash
@@ -307,33 +308,47 @@ UNCERTAINTY_QUANTITIES = ("total", "per_response_marginal", "per_response_alloca
 
 def check_uncertainty(data) -> dict:
     """Check the shape of a Monte Carlo result (issue 5's contract) with a clear error."""
-    def bad(why: str):
-        raise BadArgument(f"--uncertainty: {why}")
-
     if not isinstance(data, dict):
-        bad("expected a JSON object")
+        _bad_uncertainty("expected a JSON object")
     for key in ("iterations", "seed"):
-        if not isinstance(data.get(key), int) or isinstance(data.get(key), bool):
-            bad(f"'{key}' must be a whole number")
+        if not _is_whole(data.get(key)):
+            _bad_uncertainty(f"'{key}' must be a whole number")
     indicators = data.get("indicators")
     if not isinstance(indicators, dict) or not indicators:
-        bad("'indicators' must map gwp, water or adp to their statistics")
+        _bad_uncertainty("'indicators' must map gwp, water or adp to their statistics")
     for ind, quantities in indicators.items():
-        if ind not in INDICATORS:
-            bad(f"unknown indicator {ind!r}; expected {', '.join(INDICATORS)}")
-        if not isinstance(quantities, dict):
-            bad(f"indicators.{ind} must be an object")
-        known = [q for q in UNCERTAINTY_QUANTITIES if q in quantities]
-        if not known:
-            bad(f"indicators.{ind} has none of {', '.join(UNCERTAINTY_QUANTITIES)}")
-        for quantity in known:  # other keys (ranges by stage...) are not shown
-            stats = quantities[quantity]
-            for key in UNCERTAINTY_KEYS:
-                value = stats.get(key) if isinstance(stats, dict) else None
-                if (not isinstance(value, int | float) or isinstance(value, bool)
-                        or not math.isfinite(value)):
-                    bad(f"indicators.{ind}.{quantity}.{key} must be a finite number")
+        _check_indicator_uncertainty(ind, quantities)
     return data
+
+
+def _bad_uncertainty(why: str) -> NoReturn:
+    raise BadArgument(f"--uncertainty: {why}")
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite_number(value) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _check_indicator_uncertainty(ind: str, quantities) -> None:
+    """One indicator's statistics: at least one quantity the report shows, each complete."""
+    if ind not in INDICATORS:
+        _bad_uncertainty(f"unknown indicator {ind!r}; expected {', '.join(INDICATORS)}")
+    if not isinstance(quantities, dict):
+        _bad_uncertainty(f"indicators.{ind} must be an object")
+    known = [q for q in UNCERTAINTY_QUANTITIES if q in quantities]
+    if not known:
+        _bad_uncertainty(f"indicators.{ind} has none of {', '.join(UNCERTAINTY_QUANTITIES)}")
+    for quantity in known:  # other keys (ranges by stage...) are not shown
+        stats = quantities[quantity]
+        for key in UNCERTAINTY_KEYS:
+            value = stats.get(key) if isinstance(stats, dict) else None
+            if not _is_finite_number(value):
+                _bad_uncertainty(f"indicators.{ind}.{quantity}.{key} must be a finite number")
 
 
 def build_report(result, date: str | None = None, uncertainty: dict | None = None) -> dict:

@@ -9,6 +9,7 @@ formatted as text so that Excel never turns a code into a date or a number.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -46,6 +47,11 @@ COMMON_UNITS = ("kWh", "MWh", "W", "kW", "L", "m3", "kg", "t", "g", "kg CO2e", "
                 "h", "s", "month", "year", "token", "response", "run", "GPU", "GPU*h",
                 "server", "device", "person")
 
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+_EXTRA_FILL = PatternFill("solid", fgColor="EEEEEE")
+_EXTRA_FONT = Font(bold=True, italic=True, color="666666")
+
 
 def card_rows(record: BaseModel | None, model: type[BaseModel], comments: dict[CommentKey, str],
               prefix: tuple[str, ...]) -> list[tuple[str, object, str]]:
@@ -54,42 +60,56 @@ def card_rows(record: BaseModel | None, model: type[BaseModel], comments: dict[C
     if record is None:
         return []
     rows: list[tuple[str, object, str]] = []
-
-    def note(path, index=0):
-        return comments.get((tuple(path), index), "")
-
-    def leaf(value, number: bool):
-        if value is None:
-            return None
-        if number and isinstance(value, int | float) and not isinstance(value, bool):
-            return cell_value(number_text(value), True)
-        return cell_value(str(value), False)
-
-    def walk_dict(label, path, value, depth, number):
-        if not value:
-            rows.append((label, None, note(path)))
-            return
-        for k, v in value.items():
-            if depth == 1:
-                rows.append((f"{label}.{k}", leaf(v, number), note((*path, str(k)))))
-            else:
-                walk_dict(f"{label}.{k}", (*path, str(k)), v, depth - 1, number)
-
     for name, info in model.model_fields.items():
-        value = getattr(record, name)
-        kind = shape(info.annotation)
-        number = is_number_type(kind.leaf)
-        path = (*prefix, name)
-        if kind.kind == "list":
-            if not value:
-                rows.append((name, None, note(path)))
-            for i, item in enumerate(value or []):
-                rows.append((name, leaf(item, number), note(path, i)))
-        elif kind.kind == "dict":
-            walk_dict(name, path, value, kind.depth, number)
-        else:
-            rows.append((name, leaf(value, number), note(path)))
+        rows += _field_rows(name, getattr(record, name), shape(info.annotation), comments,
+                            (*prefix, name))
     return rows
+
+
+def _field_rows(name: str, value, kind, comments: dict[CommentKey, str],
+                path: tuple[str, ...]) -> list[tuple[str, object, str]]:
+    """The card rows of one field, by its shape (scalar, list or nested dict)."""
+    number = is_number_type(kind.leaf)
+    if kind.kind == "list":
+        if not value:
+            return [(name, None, comments.get((path, 0), ""))]
+        return [(name, _card_cell(item, number), comments.get((path, i), ""))
+                for i, item in enumerate(value)]
+    if kind.kind == "dict":
+        return _dict_rows(name, path, value, kind.depth, number, comments)
+    return [(name, _card_cell(value, number), comments.get((path, 0), ""))]
+
+
+def _dict_rows(label: str, path: tuple[str, ...], value, depth: int, number: bool,
+               comments: dict[CommentKey, str]) -> list[tuple[str, object, str]]:
+    """One row per leaf of a (nested) dict, labelled with its dotted keys."""
+    if not value:
+        return [(label, None, comments.get((path, 0), ""))]
+    rows = []
+    for k, v in value.items():
+        key_path = (*path, str(k))
+        if depth == 1:
+            rows.append((f"{label}.{k}", _card_cell(v, number), comments.get((key_path, 0), "")))
+        else:
+            rows += _dict_rows(f"{label}.{k}", key_path, v, depth - 1, number, comments)
+    return rows
+
+
+def _card_cell(value, number: bool):
+    """A card value as a cell: a number stays a number in a numeric field, else text."""
+    if value is None:
+        return None
+    if number and isinstance(value, int | float) and not isinstance(value, bool):
+        return cell_value(number_text(value), True)
+    return cell_value(str(value), False)
+
+
+def _card_of(inventory: Inventory, sheet: str) -> tuple[BaseModel | None, tuple[str, ...]]:
+    """(record, comment-key prefix) of a card sheet: the card itself, or the published
+    figures, whose comments sit under [published] in model.toml."""
+    if sheet == "model":
+        return inventory.card, ()
+    return inventory.published, ("published",)
 
 
 def table_header(rows: list[BaseModel], model: type[BaseModel]) -> list[str]:
@@ -122,8 +142,7 @@ def check_storable(inventory: Inventory, comments: dict[CommentKey, str], label:
                     problems.add(Location(where.file, where.row, column, where.sheet),
                                  f"holds {why}, which an xlsx workbook cannot store")
     for sheet, model in CARD_SHEETS.items():
-        record = inventory.card if sheet == "model" else inventory.published
-        prefix = () if sheet == "model" else ("published",)
+        record, prefix = _card_of(inventory, sheet)
         for field, value, comment in card_rows(record, model, comments, prefix):
             for text in (str(value or ""), comment):
                 why = unstorable(text)
@@ -138,178 +157,232 @@ def build_workbook(inventory: Inventory, comments: dict[CommentKey, str] | None 
     """The openpyxl Workbook of ``inventory`` (not saved)."""
 
     comments = comments_of(inventory) if comments is None else comments
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDE5F0")
-    extra_fill = PatternFill("solid", fgColor="EEEEEE")
-    extra_font = Font(bold=True, italic=True, color="666666")
-
     wb = Workbook()
     readme = wb.active
     readme.title = README_SHEET
     wb.properties.creator = f"lca-ai {__version__}"
     wb.properties.title = f"{inventory.card.display_name} inventory"
 
-    lists = wb.create_sheet(LISTS_SHEET)
-    list_ranges: dict[str, str] = {}
-
-    def add_list(name: str, values) -> str:
-        if name in list_ranges:
-            return list_ranges[name]
-        col = len(list_ranges) + 1
-        letter = get_column_letter(col)
-        lists.cell(1, col, name).font = bold
-        for i, v in enumerate(values, start=2):
-            cell = lists.cell(i, col, v)
-            cell.data_type = "s"
-        last = max(2, len(values) + 1)
-        list_ranges[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}"
-        return list_ranges[name]
-
-    def style_header(ws, header: list[str]):
-        for col, name in enumerate(header, start=1):
-            cell = ws.cell(1, col)
-            extra = name.startswith("extra:")
-            cell.font = extra_font if extra else bold
-            cell.fill = extra_fill if extra else header_fill
-            cell.alignment = Alignment(vertical="top")
-        ws.freeze_panes = "A2"
-
-    def size_columns(ws, header, body):
-        for col, name in enumerate(header, start=1):
-            width = len(name) + 3
-            for r in body[:500]:
-                v = r[col - 1]
-                if v is not None:
-                    width = max(width, min(MAX_WIDTH, len(str(v).split("\n")[0]) + 2))
-            ws.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, max(8, width))
-
-    def write_body(ws, header, body, numeric_columns):
-        for r, values in enumerate(body, start=2):
-            for c, v in enumerate(values, start=1):
-                if v is None:
-                    continue
-                cell = ws.cell(r, c, v)
-                if isinstance(v, str):
-                    cell.data_type = "s"  # never read "=..." text as an Excel formula
-                    cell.number_format = "@"
-                elif c - 1 not in numeric_columns:
-                    cell.number_format = "@"
-        for c in range(1, len(header) + 1):
-            if c - 1 not in numeric_columns:
-                ws.column_dimensions[get_column_letter(c)].number_format = "@"
-
-    # Card sheets.
+    lists = _Lists(wb.create_sheet(LISTS_SHEET))
     for sheet, model in CARD_SHEETS.items():
-        ws = wb.create_sheet(sheet)
-        record = inventory.card if sheet == "model" else inventory.published
-        prefix = () if sheet == "model" else ("published",)
-        body = [list(r) for r in card_rows(record, model, comments, prefix)]
-        ws.append(list(CARD_COLUMNS))
-        write_body(ws, CARD_COLUMNS, body, {1})
-        style_header(ws, list(CARD_COLUMNS))
-        size_columns(ws, CARD_COLUMNS, body)
-
-    # Tables.
-    units = set(COMMON_UNITS)
-    codes = [a.code for a in inventory.activities]
-    inputs = list(codes)
-    if base is not None:
-        units |= {f.unit for f in base.flows} | {p.unit for p in base.processes}
-        inputs += [f.code for f in base.flows] + [p.code for p in base.processes]
+        _add_card_sheet(wb.create_sheet(sheet), sheet, model, inventory, comments)
+    suggestions = _Suggestions.of(inventory, base)
     for table in TABLES:
-        rows = getattr(inventory, table)
-        units |= {getattr(r, "unit", "") for r in rows} - {""}
-    for table in TABLES:
-        model = TABLE_MODELS[table]
-        rows = getattr(inventory, table)
-        header = table_header(rows, model)
-        numeric = {i for i, c in enumerate(header) if may_hold_number(model, c)}
-        body = [[cell_value(t, i in numeric) for i, t in enumerate(_row_texts(r, header))]
-                for r in rows]
-        ws = wb.create_sheet(table)
-        ws.append(header)
-        write_body(ws, header, body, numeric)
-        style_header(ws, header)
-        size_columns(ws, header, body)
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(2, len(body) + 1)}"
-        for i, name in enumerate(header):
-            letter = get_column_letter(i + 1)
-            info = model.model_fields.get(name)
-            allowed = choices(info.annotation) if info is not None else None
-            strict = True
-            if allowed is None and name == "unit":
-                allowed, strict = sorted(units, key=str.lower), False
-            elif allowed is None and name == "activity":
-                allowed, strict = codes, False
-            elif allowed is None and name == "input":
-                allowed, strict = sorted(set(inputs), key=inputs.index), False
-            if not allowed:
-                continue
-            ref = add_list(name if strict else f"{name} (suggestions)", list(allowed))
-            dv = DataValidation(type="list", formula1=ref, allow_blank=True,
-                                showErrorMessage=strict)
-            if strict:
-                dv.errorTitle = f"Not a valid {name}"
-                dv.error = "Choose one of: " + ", ".join(allowed)
-            dv.add(f"{letter}2:{letter}1048576")
-            ws.add_data_validation(dv)
+        _add_table_sheet(wb.create_sheet(table), table, inventory, lists, suggestions)
 
-    _write_readme(readme, inventory, bold)
-    wb.move_sheet(lists, offset=len(wb.sheetnames))
-    lists.sheet_state = "hidden"
+    _write_readme(readme, inventory, _BOLD)
+    wb.move_sheet(lists.ws, offset=len(wb.sheetnames))
+    lists.ws.sheet_state = "hidden"
     wb.active = 0
     return wb
 
 
-def _write_readme(ws, inventory: Inventory, bold) -> None:
+class _Lists:
+    """The hidden sheet behind the drop-down lists: one column per list, each written once
+    however many columns use it."""
 
-    lines = [
-        (f"{inventory.card.display_name}: inventory workbook written by lca-ai {__version__}",
-         Font(bold=True, size=14)),
-        ("Edit the sheets, then check and compute:", bold),
-        ("    lca inventory validate THIS.xlsx    lists every problem: sheet, cell, value found, "
-         "value expected", None),
-        ("    lca assess --inventory THIS.xlsx --months 18    computes straight from this "
-         "workbook", None),
-        ("    lca inventory import THIS.xlsx -o inventories/<name>/    writes the text form "
-         "kept in git (--force to overwrite)", None),
-        ("Rules:", bold),
-        ("  - Row 1 of each sheet holds the column names; keep the sheet names. Blank rows are "
-         "skipped.", None),
-        ("  - A parameter's value carries its unit in the same cell (\"700 W\"); a formula over "
-         "parameters is written without '=' (\"server_max_power / gpus_per_server\").", None),
-        ("  - An Excel formula (=...) is read through the value Excel saved with it; a file "
-         "saved by a program that does not calculate has none, and that is reported.", None),
-        ("  - Every value has its source in the 'source' column of its row (the card's sources "
-         "are the 'sources' rows of sheet 'model').", None),
-        ("  - A column you add is kept as an extra column ('extra:<name>') in the text form but "
-         "not used in the calculation; a sheet you add is ignored. Both are reported.", None),
-        ("  - Merged cells down one column give their value to every row they cover; merging "
-         "across columns is refused.", None),
-        ("  - The hidden sheet 'lists' holds the drop-down lists (stage, kind, serves, yes/no; "
-         "suggested units and codes).", None),
-        ("", None),
-    ]
-    for text, font in lines:
+    def __init__(self, ws):
+        self.ws = ws
+        self.ranges: dict[str, str] = {}
+
+    def range_of(self, name: str, values) -> str:
+        """The cell range of list ``name``, written on first use."""
+        if name in self.ranges:
+            return self.ranges[name]
+        col = len(self.ranges) + 1
+        letter = get_column_letter(col)
+        self.ws.cell(1, col, name).font = _BOLD
+        for i, v in enumerate(values, start=2):
+            cell = self.ws.cell(i, col, v)
+            cell.data_type = "s"
+        last = max(2, len(values) + 1)
+        self.ranges[name] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}"
+        return self.ranges[name]
+
+
+@dataclass
+class _Suggestions:
+    """Values offered (not enforced) in the open columns: units, and codes an exchange can
+    name as its activity or input."""
+
+    units: list[str]
+    codes: list[str]
+    inputs: list[str]
+
+    @classmethod
+    def of(cls, inventory: Inventory, base: BaseData | None) -> _Suggestions:
+        units = set(COMMON_UNITS)
+        codes = [a.code for a in inventory.activities]
+        inputs = list(codes)
+        if base is not None:
+            units |= {f.unit for f in base.flows} | {p.unit for p in base.processes}
+            inputs += [f.code for f in base.flows] + [p.code for p in base.processes]
+        for table in TABLES:
+            units |= {getattr(r, "unit", "") for r in getattr(inventory, table)} - {""}
+        return cls(sorted(units, key=str.lower), codes, sorted(set(inputs), key=inputs.index))
+
+
+def _style_header(ws, header: list[str]):
+    for col, name in enumerate(header, start=1):
+        cell = ws.cell(1, col)
+        extra = name.startswith("extra:")
+        cell.font = _EXTRA_FONT if extra else _BOLD
+        cell.fill = _EXTRA_FILL if extra else _HEADER_FILL
+        cell.alignment = Alignment(vertical="top")
+    ws.freeze_panes = "A2"
+
+
+def _size_columns(ws, header, body):
+    """Columns as wide as their content (the first 500 rows, first lines), within bounds."""
+    for col, name in enumerate(header, start=1):
+        width = len(name) + 3
+        for r in body[:500]:
+            v = r[col - 1]
+            if v is not None:
+                width = max(width, min(MAX_WIDTH, len(str(v).split("\n")[0]) + 2))
+        ws.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, max(8, width))
+
+
+def _write_body(ws, header, body, numeric_columns):
+    """Body cells, formatted as text except in numeric columns, so that Excel never turns a
+    code into a date or a number."""
+    for r, values in enumerate(body, start=2):
+        for c, v in enumerate(values, start=1):
+            if v is None:
+                continue
+            cell = ws.cell(r, c, v)
+            if isinstance(v, str):
+                cell.data_type = "s"  # never read "=..." text as an Excel formula
+                cell.number_format = "@"
+            elif c - 1 not in numeric_columns:
+                cell.number_format = "@"
+    for c in range(1, len(header) + 1):
+        if c - 1 not in numeric_columns:
+            ws.column_dimensions[get_column_letter(c)].number_format = "@"
+
+
+def _write_sheet(ws, header, body, numeric_columns):
+    """A sheet's header and body, header styled and frozen, columns sized."""
+    ws.append(list(header))
+    _write_body(ws, header, body, numeric_columns)
+    _style_header(ws, list(header))
+    _size_columns(ws, header, body)
+
+
+def _add_card_sheet(ws, sheet: str, model: type[BaseModel], inventory: Inventory,
+                    comments: dict[CommentKey, str]) -> None:
+    """A card sheet (model or published): one row per field, list item or dict leaf."""
+    record, prefix = _card_of(inventory, sheet)
+    body = [list(r) for r in card_rows(record, model, comments, prefix)]
+    _write_sheet(ws, CARD_COLUMNS, body, {1})
+
+
+def _add_table_sheet(ws, table: str, inventory: Inventory, lists: _Lists,
+                     suggestions: _Suggestions) -> None:
+    """A table's sheet, filterable, with a drop-down list on each column that has one."""
+    model = TABLE_MODELS[table]
+    rows = getattr(inventory, table)
+    header = table_header(rows, model)
+    numeric = {i for i, c in enumerate(header) if may_hold_number(model, c)}
+    body = [[cell_value(t, i in numeric) for i, t in enumerate(_row_texts(r, header))]
+            for r in rows]
+    _write_sheet(ws, header, body, numeric)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(2, len(body) + 1)}"
+    for i, name in enumerate(header):
+        _add_validation(ws, get_column_letter(i + 1), name, model, lists, suggestions)
+
+
+# Open columns: a drop-down of suggestions that does not refuse other values.
+_SUGGESTED = {
+    "unit": lambda s: s.units,
+    "activity": lambda s: s.codes,
+    "input": lambda s: s.inputs,
+}
+
+
+def _allowed_values(name: str, model: type[BaseModel], suggestions: _Suggestions):
+    """(values, strict) of a column's drop-down: a closed vocabulary is enforced, suggestions
+    are not; values are None when the column has no list."""
+    info = model.model_fields.get(name)
+    allowed = choices(info.annotation) if info is not None else None
+    if allowed is None and name in _SUGGESTED:
+        return _SUGGESTED[name](suggestions), False
+    return allowed, True
+
+
+def _add_validation(ws, letter: str, name: str, model: type[BaseModel], lists: _Lists,
+                    suggestions: _Suggestions) -> None:
+    allowed, strict = _allowed_values(name, model, suggestions)
+    if not allowed:
+        return
+    ref = lists.range_of(name if strict else f"{name} (suggestions)", list(allowed))
+    dv = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=strict)
+    if strict:
+        dv.errorTitle = f"Not a valid {name}"
+        dv.error = "Choose one of: " + ", ".join(allowed)
+    dv.add(f"{letter}2:{letter}1048576")
+    ws.add_data_validation(dv)
+
+
+# The README's instructions: (text, whether it is a heading).
+_README_LINES = (
+    ("Edit the sheets, then check and compute:", True),
+    ("    lca inventory validate THIS.xlsx    lists every problem: sheet, cell, value found, "
+     "value expected", False),
+    ("    lca assess --inventory THIS.xlsx --months 18    computes straight from this "
+     "workbook", False),
+    ("    lca inventory import THIS.xlsx -o inventories/<name>/    writes the text form "
+     "kept in git (--force to overwrite)", False),
+    ("Rules:", True),
+    ("  - Row 1 of each sheet holds the column names; keep the sheet names. Blank rows are "
+     "skipped.", False),
+    ("  - A parameter's value carries its unit in the same cell (\"700 W\"); a formula over "
+     "parameters is written without '=' (\"server_max_power / gpus_per_server\").", False),
+    ("  - An Excel formula (=...) is read through the value Excel saved with it; a file "
+     "saved by a program that does not calculate has none, and that is reported.", False),
+    ("  - Every value has its source in the 'source' column of its row (the card's sources "
+     "are the 'sources' rows of sheet 'model').", False),
+    ("  - A column you add is kept as an extra column ('extra:<name>') in the text form but "
+     "not used in the calculation; a sheet you add is ignored. Both are reported.", False),
+    ("  - Merged cells down one column give their value to every row they cover; merging "
+     "across columns is refused.", False),
+    ("  - The hidden sheet 'lists' holds the drop-down lists (stage, kind, serves, yes/no; "
+     "suggested units and codes).", False),
+    ("", False),
+)
+
+
+def _write_readme(ws, inventory: Inventory, bold) -> None:
+    """The README sheet: how to use the workbook, then what every sheet and column means."""
+    ws.append([f"{inventory.card.display_name}: inventory workbook written by lca-ai "
+               f"{__version__}"])
+    ws.cell(ws.max_row, 1).font = Font(bold=True, size=14)
+    for text, heading in _README_LINES:
         ws.append([text])
-        if font is not None:
-            ws.cell(ws.max_row, 1).font = font
+        if heading:
+            ws.cell(ws.max_row, 1).font = bold
     start = ws.max_row + 1
     ws.append(["sheet", "column / field", "required", "allowed values", "meaning"])
     for col in range(1, 6):
         ws.cell(start, col).font = bold
     for sheet, model in CARD_SHEETS.items():
         ws.append([sheet, "field | value | comment", "", "", CARD_HELP[sheet]])
-        for name, info in model.model_fields.items():
-            allowed = choices(info.annotation)
-            ws.append([sheet, name, "yes" if info.is_required() else "no",
-                       ", ".join(allowed) if allowed else "", field_help(model, name)])
+        _append_field_help(ws, sheet, model, field_help)
     for table in TABLES:
-        model = TABLE_MODELS[table]
-        for name, info in model.model_fields.items():
-            allowed = choices(info.annotation)
-            ws.append([table, name, "yes" if info.is_required() else "no",
-                       ", ".join(allowed) if allowed else "", column_help(model, name)])
+        _append_field_help(ws, table, TABLE_MODELS[table], column_help)
+    _format_readme(ws, start)
+
+
+def _append_field_help(ws, sheet: str, model: type[BaseModel], help_of) -> None:
+    """One README row per field of ``model``: required, allowed values, meaning."""
+    for name, info in model.model_fields.items():
+        allowed = choices(info.annotation)
+        ws.append([sheet, name, "yes" if info.is_required() else "no",
+                   ", ".join(allowed) if allowed else "", help_of(model, name)])
+
+
+def _format_readme(ws, start: int) -> None:
+    """Column widths, wrapped meanings, and every text cell kept as text."""
     for col, width in zip("ABCDE", (14, 24, 9, 40, 100), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=start + 1):

@@ -21,6 +21,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from lca.errors import InventoryError, Location, Problem, Problems
 from lca.schema import TABLE_MODELS
@@ -34,6 +35,7 @@ from lca.workbook.layout import (
     README_SHEET,
     TABLES,
     CellLocation,
+    FieldShape,
     cell_text,
     choices,
     normalise_comment,
@@ -336,6 +338,20 @@ class _Reader:
     def card(self, sheet: _Sheet | None, model: type[BaseModel], prefix, comments):
         if sheet is None:
             return None
+        col = self._card_columns(sheet)
+        if col is None:
+            return None
+        card = _CardSheet(self, sheet, model, prefix, comments, col)
+        for r in sheet.rows[1:]:
+            card.read_row(r)
+        self.card_rows[sheet.name] = card.first_row
+        if not card.any_row and sheet.name == "published":
+            return None
+        return card.build()
+
+    def _card_columns(self, sheet: _Sheet) -> dict[str, int] | None:
+        """Column numbers of a card sheet's field, value (and comment) columns; None when
+        field or value is missing (both are reported)."""
         names, header_row = self.header(sheet, list(CARD_COLUMNS), False)
         if names is None:
             return None
@@ -346,98 +362,7 @@ class _Reader:
         if "field" not in col or "value" not in col:
             return None
         self.letters[sheet.name] = {"*": sheet.letter(col["value"])}
-        data: dict = {}
-        where: dict[tuple, int] = {}
-        first_row: dict[str, int] = {}
-        fields = model.model_fields
-        any_row = False
-        for r in sheet.rows[1:]:
-            label = sheet.text(r, col["field"], None).strip()
-            info = fields.get(label.split(".", 1)[0]) if label else None
-            boolean = info is not None and choices(shape(info.annotation).leaf) == ("yes", "no")
-            value = sheet.text(r, col["value"], label or "value", boolean)
-            note = normalise_comment(sheet.text(r, col["comment"], "comment")) \
-                if "comment" in col else ""
-            if not (label or value or note):
-                continue
-            any_row = True
-            if not label:
-                self.problem(sheet.name, r, "field", f"empty field name (value found: {value!r}); "
-                                                     "expected one of " + ", ".join(fields))
-                continue
-            name, _, rest = label.partition(".")
-            if info is None:
-                self.problem(sheet.name, r, label, f"unknown field {name!r}; expected one of "
-                                                   + ", ".join(fields))
-                continue
-            first_row.setdefault(name, r)
-            kind = shape(info.annotation)
-            path = (*prefix, name)
-            if kind.kind == "scalar":
-                if rest:
-                    self.problem(sheet.name, r, label, f"field {name!r} has no keys")
-                    continue
-                if name in data:
-                    self.problem(sheet.name, r, label, f"field {name!r} is given twice (rows "
-                                                       f"{where[(name,)]} and {r})")
-                    continue
-                where[(name,)] = r
-                if value or info.is_required() or info.get_default() == "":
-                    data[name] = value
-                if note:
-                    comments[(path, 0)] = note
-            elif kind.kind == "list":
-                if rest:
-                    self.problem(sheet.name, r, label, f"field {name!r} is a list, not a table")
-                    continue
-                items = data.setdefault(name, [])
-                if value:
-                    where[(name, str(len(items)))] = r
-                    if note:
-                        comments[(path, len(items))] = note
-                    items.append(value)
-                elif note:
-                    comments[(path, max(len(items) - 1, 0))] = note
-                where.setdefault((name,), r)
-            else:
-                keys = rest.rsplit(".", kind.depth - 1) if rest else []
-                node = data.setdefault(name, {})
-                if len(keys) < kind.depth and value:
-                    self.problem(sheet.name, r, label,
-                                 f"expected {'.'.join([name] + ['<key>'] * kind.depth)}")
-                    continue
-                for k in keys[:-1] if len(keys) == kind.depth else keys:
-                    node = node.setdefault(k, {})
-                if len(keys) == kind.depth:
-                    if keys[-1] in node:
-                        self.problem(sheet.name, r, label, f"{label!r} is given twice")
-                        continue
-                    node[keys[-1]] = value
-                where[(name, *keys)] = r
-                where.setdefault((name,), r)
-                if note:
-                    comments[((*path, *keys), 0)] = note
-        self.card_rows[sheet.name] = first_row
-        if not any_row and sheet.name == "published":
-            return None
-        try:
-            return model(**data).located(Location(self.label, None, None, sheet.name))
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(str(p) for p in err["loc"] if p != "[key]")
-                row = None
-                for n in range(len(loc), 0, -1):
-                    if loc[:n] in where:
-                        row = where[loc[:n]]
-                        break
-                label = ".".join(loc) or None
-                if row is None and err["type"] == "missing":
-                    self.problem(sheet.name, None, label,
-                                 f"missing; add a row with field {label!r}")
-                    continue
-                found = sheet.text(row, col["value"], label) if row else ""
-                self.problem(sheet.name, row, label, f"{err['msg']} (found {found!r})")
-            return None
+        return col
 
     # -- locations for people
     def place(self, problem: Problem) -> Problem:
@@ -459,6 +384,150 @@ class _Reader:
             letter = None
         return Problem(CellLocation(loc.file, loc.row, loc.field, loc.sheet, letter),
                        problem.message)
+
+
+@dataclass(frozen=True)
+class _CardRow:
+    """One filled row of a card sheet whose field is known: "label" is "name" or
+    "name.rest" (the keys of a dict field)."""
+
+    row: int
+    label: str
+    name: str
+    rest: str
+    value: str
+    note: str
+    info: FieldInfo
+    kind: FieldShape
+
+
+class _CardSheet:
+    """A card sheet (model or published) read row by row into the card's fields, with the
+    row each field (list item, dict key) came from, for locating validation errors."""
+
+    def __init__(self, reader: _Reader, sheet: _Sheet, model: type[BaseModel], prefix,
+                 comments: dict[CommentKey, str], col: dict[str, int]):
+        self.reader, self.sheet, self.model = reader, sheet, model
+        self.prefix, self.comments, self.col = prefix, comments, col
+        self.fields = model.model_fields
+        self.data: dict = {}
+        self.where: dict[tuple, int] = {}  # (field, keys...) -> row
+        self.first_row: dict[str, int] = {}  # field -> its first row
+        self.any_row = False
+        self._by_kind = {"scalar": self._scalar, "list": self._list_item, "dict": self._dict_leaf}
+
+    def problem(self, row, field_name, message):
+        self.reader.problem(self.sheet.name, row, field_name, message)
+
+    def read_row(self, r: int) -> None:
+        """Read row ``r`` into the card (blank rows skipped, unknown fields reported)."""
+        label = self.sheet.text(r, self.col["field"], None).strip()
+        info = self.fields.get(label.split(".", 1)[0]) if label else None
+        value = self.sheet.text(r, self.col["value"], label or "value", _is_yes_no(info))
+        note = normalise_comment(self.sheet.text(r, self.col["comment"], "comment")) \
+            if "comment" in self.col else ""
+        if not (label or value or note):
+            return
+        self.any_row = True
+        if not label:
+            self.problem(r, "field", f"empty field name (value found: {value!r}); "
+                                     "expected one of " + ", ".join(self.fields))
+            return
+        name, _, rest = label.partition(".")
+        if info is None:
+            self.problem(r, label, f"unknown field {name!r}; expected one of "
+                                   + ", ".join(self.fields))
+            return
+        self.first_row.setdefault(name, r)
+        row = _CardRow(r, label, name, rest, value, note, info, shape(info.annotation))
+        self._by_kind[row.kind.kind](row)
+
+    def _scalar(self, row: _CardRow) -> None:
+        """A single-valued field: one row, no keys."""
+        name, r = row.name, row.row
+        if row.rest:
+            self.problem(r, row.label, f"field {name!r} has no keys")
+            return
+        if name in self.data:
+            self.problem(r, row.label, f"field {name!r} is given twice (rows "
+                                       f"{self.where[(name,)]} and {r})")
+            return
+        self.where[(name,)] = r
+        if row.value or row.info.is_required() or row.info.get_default() == "":
+            self.data[name] = row.value
+        if row.note:
+            self.comments[((*self.prefix, name), 0)] = row.note
+
+    def _list_item(self, row: _CardRow) -> None:
+        """One item of a list field per row; a comment on a row without a value belongs to
+        the item above."""
+        name, r, path = row.name, row.row, (*self.prefix, row.name)
+        if row.rest:
+            self.problem(r, row.label, f"field {name!r} is a list, not a table")
+            return
+        items = self.data.setdefault(name, [])
+        if row.value:
+            self.where[(name, str(len(items)))] = r
+            if row.note:
+                self.comments[(path, len(items))] = row.note
+            items.append(row.value)
+        elif row.note:
+            self.comments[(path, max(len(items) - 1, 0))] = row.note
+        self.where.setdefault((name,), r)
+
+    def _dict_leaf(self, row: _CardRow) -> None:
+        """One leaf of a (nested) dict field, labelled "name.key[.key]"."""
+        name, r, label = row.name, row.row, row.label
+        depth = row.kind.depth
+        keys = row.rest.rsplit(".", depth - 1) if row.rest else []
+        node = self.data.setdefault(name, {})
+        if len(keys) < depth and row.value:
+            self.problem(r, label, f"expected {'.'.join([name] + ['<key>'] * depth)}")
+            return
+        for k in keys[:-1] if len(keys) == depth else keys:
+            node = node.setdefault(k, {})
+        if len(keys) == depth:
+            if keys[-1] in node:
+                self.problem(r, label, f"{label!r} is given twice")
+                return
+            node[keys[-1]] = row.value
+        self.where[(name, *keys)] = r
+        self.where.setdefault((name,), r)
+        if row.note:
+            self.comments[((*self.prefix, name, *keys), 0)] = row.note
+
+    def build(self):
+        """The card record, or None with each validation error placed on its row."""
+        try:
+            return self.model(**self.data).located(
+                Location(self.reader.label, None, None, self.sheet.name))
+        except ValidationError as exc:
+            for err in exc.errors():
+                self._validation_problem(err)
+            return None
+
+    def _validation_problem(self, err: dict) -> None:
+        loc = tuple(str(p) for p in err["loc"] if p != "[key]")
+        row = self._row_of(loc)
+        label = ".".join(loc) or None
+        if row is None and err["type"] == "missing":
+            self.problem(None, label, f"missing; add a row with field {label!r}")
+            return
+        found = self.sheet.text(row, self.col["value"], label) if row else ""
+        self.problem(row, label, f"{err['msg']} (found {found!r})")
+
+    def _row_of(self, loc: tuple[str, ...]) -> int | None:
+        """The row of the error's field: the deepest part of its path that a row gave."""
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.where:
+                return self.where[loc[:n]]
+        return None
+
+
+def _is_yes_no(info: FieldInfo | None) -> bool:
+    """Whether a card field is a yes/no field, so that an Excel TRUE/FALSE cell reads as
+    yes/no."""
+    return info is not None and choices(shape(info.annotation).leaf) == ("yes", "no")
 
 
 def choices_of(model: type[BaseModel], name: str):
