@@ -56,13 +56,13 @@ class LogError(LCAError):
 
 @dataclass(frozen=True)
 class Rates:
-    """One model's impacts per output-token equivalent (kg CO2e, m3, kg Sb eq)."""
+    """One model's impacts per output-token equivalent (kg CO2e, m3, kg Sb eq, kWh)."""
 
     model: str
     months: float
     input_weight: float
-    marginal: tuple[float, float, float]
-    allocated: tuple[float, float, float]
+    marginal: tuple[float, ...]  # per indicator, in INDICATORS order
+    allocated: tuple[float, ...]
     served_output_tokens: float
     served_input_tokens: float
 
@@ -89,8 +89,9 @@ def model_rates(
     weight = 0.0
     if result.served_input_tokens > 0 and "input_token_weight" in result.values:
         weight = magnitude_in(result.values["input_token_weight"], "dimensionless")
-    rates = rates_per_token_equivalent(result.split, result.served_output_tokens,
-                                       result.served_input_tokens, weight)
+    equivalents = token_equivalents(result.served_output_tokens, result.served_input_tokens,
+                                    weight)
+    rates = rates_per_token_equivalent(result.split, equivalents)
     indicators = list(result.prepared.indicators)
     return Rates(
         result.model,

@@ -200,7 +200,7 @@ class Boundary:
             unit = card.functional_unit or "response"
             assessed = tuple(
                 tuple(ind in card.indicators and stage not in card.excluded
-                      and ind not in card.not_assessed.get(stage, ()) for stage in STAGES)
+                      and ind not in not_assessed(card, stage) for stage in STAGES)
                 for ind in indicators)
         return cls(tuple(r.stage for r in rows), tuple(r.serves for r in rows),
                    tuple(bool(r.marginal) for r in rows), unit,
@@ -262,6 +262,11 @@ class Boundary:
                 substages = np.where(table[None][:, :, cols], substages, np.nan)
         return Split(stages, by_service, marginal, np.asarray(units, dtype=float), served,
                      substages, labels)
+
+
+def not_assessed(card, stage: str) -> set[str]:
+    """The indicators a model card declares not assessed for ``stage`` ("water, adp")."""
+    return {part.strip() for part in card.not_assessed.get(stage, "").split(",") if part.strip()}
 
 
 def token_equivalents(output_tokens, input_tokens, input_weight, reasoning_tokens=0.0,

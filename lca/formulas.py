@@ -4,9 +4,11 @@ A formula is parsed once with :mod:`ast` and checked node by node: only numbers,
 ``+ - * / **``, parentheses and a short list of functions are allowed, so an inventory file can
 never run code. A number may carry its unit (``gpu_hours * 0.4 kW``, ``x * 1 kWh``,
 ``2 kg CO2e/GPU``): the unit binds to the number before it, as far as the words read as a
-unit; write parentheses to divide by a parameter (``0.4 kW / (server)``). It is evaluated on Pint quantities, so a formula carries its unit and a wrong
-dimension is an error. The same walk serves a static assessment (magnitudes are floats) and a
-Monte Carlo block (magnitudes are numpy arrays, one value per iteration): one rule, one place.
+unit; write parentheses to divide by a parameter (``0.4 kW / (server)``).
+
+A formula is evaluated on Pint quantities, so it carries its unit and a wrong dimension is an
+error. The same walk serves a static assessment (magnitudes are floats) and a Monte Carlo
+block (magnitudes are numpy arrays, one value per iteration): one rule, one place.
 
 The evaluation is bounded: the text is at most :data:`MAX_LENGTH` characters, exponents are
 plain numbers of magnitude at most :data:`MAX_EXPONENT`, results must be real and finite.

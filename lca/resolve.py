@@ -418,13 +418,13 @@ def functional_unit(card) -> tuple[str, float]:
     if card.functional_unit == "response":
         return "token", 1.0
     try:
-        q = formulas.evaluate(card.functional_unit, {})
+        q = quantity(card.functional_unit)
     except BadValue:
         q = None
     if q is None or q.dimensionless or not float(q.magnitude) > 0:
-        raise BadValue(f"functional unit {card.functional_unit!r}: write 'response' or an amount "
-                       "of a countable unit: 'image', 'request', 'inference', '1000 token', "
-                       "'run'")
+        raise BadValue(f"unknown functional unit {card.functional_unit!r}: write 'response' or an "
+                       "amount of a countable unit: 'image', 'request', 'inference', "
+                       "'1000 token', 'run'")
     return f"{q.units}", float(q.magnitude)
 
 
@@ -455,10 +455,18 @@ def _served(inventory: Inventory, values: dict, problems: Problems):
 
 
 def _check_exclusions(inventory: Inventory, problems: Problems) -> None:
-    """A stage declared excluded (not assessed at all) cannot also have rows."""
+    """A stage declared excluded (not assessed at all) cannot also have rows; not_assessed
+    names indicators."""
     card = inventory.card
     if card is None:
         return
+    for stage, text in card.not_assessed.items():
+        unknown = [p.strip() for p in text.split(",") if p.strip() not in INDICATOR_UNITS]
+        if unknown:
+            problems.add(Location(str(inventory.directory / "model.toml"), None,
+                                  f"not_assessed.{stage}"),
+                         f"unknown indicator(s) {', '.join(map(repr, unknown))}; use "
+                         f"{', '.join(INDICATOR_UNITS)} separated by commas")
     for row in inventory.stages:
         if row.stage in card.excluded:
             problems.add(row.at("stage"), f"stage {row.stage!r} is declared excluded in "

@@ -187,10 +187,11 @@ class ModelCard(Row):
     served_input_tokens: str = ""
     served_reasoning_tokens: str = ""
     served_cached_input_tokens: str = ""
-    # The indicators the study assesses (all by default), and per stage those it does not:
-    # shown as n.a., never as 0, and left out of the totals, which say what they cover.
+    # The indicators the study assesses (all by default), and per stage those it does not
+    # ("water, adp"): shown as n.a., never as 0, and left out of the totals, which say what
+    # they cover.
     indicators: list[Indicator] = list(INDICATORS)
-    not_assessed: dict[Stage, list[Indicator]] = {}
+    not_assessed: dict[Stage, Text] = {}
     reviewers: list[str] = []
     # Stages (or other items) left out of the boundary, each with its reason; an excluded
     # stage is not assessed.

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from lca.errors import Location, Problems
 from lca.schema import (
+    OPTIONAL_TABLES,
     TABLE_COLUMNS,
     TABLE_MODELS,
     Activity,
@@ -38,7 +39,6 @@ from lca.schema import (
     MethodSpec,
     ModelCard,
     Parameter,
-    OPTIONAL_TABLES,
     PublishedFigure,
     PublishedFigures,
     StageDemand,

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lca"
 
 # From the bottom up; a module may import from its own layer and the layers below.
 LAYERS = [
-    ("foundation", ["lca.errors", "lca.units", "lca.formulas", "lca.files"]),
+    ("foundation", ["lca.errors", "lca.units", "lca.formulas", "lca.files", "lca.display"]),
     ("schema and readers", ["lca.schema", "lca.text_inventory", "lca.workbook", "lca.catalog"]),
     ("resolve", ["lca.distributions", "lca.resolve"]),
     ("boundary", ["lca.boundary"]),

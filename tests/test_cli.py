@@ -59,7 +59,7 @@ def test_json_is_the_documented_contract_and_matches_the_api(large2):
     data = json.loads(done.stdout)  # stdout holds the JSON and nothing else
     assert set(data) >= {"model", "months", "tokens_per_response", "units", "total", "stages",
                          "per_response", "published"}
-    assert data["units"] == {"gwp": "kg CO2e", "water": "m3", "adp": "kg Sb eq"}
+    assert data["units"] == {"gwp": "kg CO2e", "water": "m3", "adp": "kg Sb eq", "energy": "kWh"}
     assert list(data["stages"]) == list(lca.schema.STAGES)
     assert set(data["per_response"]) == {"marginal", "allocated"}
     for ind in ("gwp", "water", "adp"):

@@ -101,7 +101,7 @@ def test_cli_compare_table_csv_json_and_chart(tmp_path):
     (["--mix", "mars"], "electricity-mars"),
     (["--gpu", "intel"], "--gpu"),
     (["--param", "no_such=1"], "no_such"),
-    (["--months", "0"], "--months"),
+    (["--months", "-1"], "--months"),
     (["--pue", "abc"], "--pue"),
 ])
 def test_cli_compare_bad_arguments(args, message):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import cli
 
-from lca.report.numbers import fmt, fmt_response, fmt_total
+from lca.display import fmt, fmt_response, fmt_total
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")

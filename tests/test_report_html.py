@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lca.report.numbers import RESPONSE_DISPLAY, TOTAL_DISPLAY
+from lca.display import RESPONSE_DISPLAY, TOTAL_DISPLAY
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

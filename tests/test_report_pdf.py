@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from lca.report.numbers import fmt_percent, fmt_response, fmt_total
+from lca.display import fmt_percent, fmt_response, fmt_total
 
 
 @pytest.fixture(scope="module")

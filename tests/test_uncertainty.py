@@ -314,6 +314,9 @@ def test_means_and_percentiles_agree_with_bw2calc_use_distributions(loaded, comp
         a, b = ours[:, k], theirs[:, k]
         se = math.sqrt(a.var() / a.size + b.var() / b.size)
         assert abs(a.mean() - b.mean()) < 4 * se + 1e-6 * abs(b.mean()), ind
+        if b.std() < 1e-6 * abs(b.mean()):  # nothing sampled feeds it: float32 noise only
+            assert a.std() < 1e-6 * abs(a.mean()), ind
+            continue
         assert a.std() == pytest.approx(b.std(), rel=0.12), ind
         for p in (2.5, 50, 97.5):
             share = np.mean(b <= np.percentile(a, p))
@@ -355,13 +358,13 @@ def test_cli_table_and_csv():
     assert "97.5 %" in table.stdout and "pedigree default" in table.stdout
     out = runner.invoke(app, ["uncertainty", "--iterations", "2000", "--format", "csv"])
     rows = list(csv.DictReader(out.stdout.splitlines()))
-    assert len(rows) == 3 * (3 + 7)
-    assert {r["unit"] for r in rows} == {"kg CO2e", "m3", "kg Sb eq"}
+    assert len(rows) == 4 * (3 + 7)  # four indicators: three sections and seven stages each
+    assert {r["unit"] for r in rows} == {"kg CO2e", "m3", "kg Sb eq", "kWh"}
 
 
 @pytest.mark.parametrize("args, message", [
     (["--iterations", "1"], "--iterations"),
-    (["--months", "0"], "--months"),
+    (["--months", "-1"], "--months"),
     (["--scheduler", "udp://x"], "--scheduler"),
 ])
 def test_cli_bad_arguments(args, message):

@@ -332,7 +332,9 @@ def test_merged_cells_across_columns_are_refused(copy):
 def test_missing_sheet_and_missing_column(copy):
     def change(wb):
         del wb["activities"]
-        wb["stages"].delete_cols(5)  # serves
+        ws = wb["stages"]
+        header = [c.value for c in ws[1]]
+        ws.delete_cols(header.index("serves") + 1)
 
     edit(copy, change)
     messages = problems_of(copy)

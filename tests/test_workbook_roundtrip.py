@@ -233,7 +233,8 @@ def test_hand_written_model_toml_keeps_every_comment(tmp_path):
     from conftest import LARGE2
 
     for name in TABLE_MODELS:
-        shutil.copy(LARGE2 / f"{name}.csv", tmp_path / f"{name}.csv")
+        if (LARGE2 / f"{name}.csv").exists():
+            shutil.copy(LARGE2 / f"{name}.csv", tmp_path / f"{name}.csv")
     (tmp_path / "model.toml").write_text(HAND_WRITTEN, encoding="utf-8")
     inventory = read_inventory(tmp_path)
     comments = comments_of(inventory)

@@ -8,10 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from lca.cli.common import print_csv, print_json
+from lca.display import RESPONSE_DISPLAY as RESPONSE_SCALE
+from lca.display import TOTAL_DISPLAY as STAGE_SCALE
+from lca.display import fmt, fmt_percent
 
-# Display scales: the JSON keeps SI-like units; people read tonnes and grams more easily.
-STAGE_SCALE = {"gwp": (1e-3, "t CO2e"), "water": (1.0, "m3"), "adp": (1.0, "kg Sb eq")}
-RESPONSE_SCALE = {"gwp": (1e3, "g CO2e"), "water": (1e6, "mL"), "adp": (1e6, "mg Sb eq")}
+# The JSON keeps SI-like units; people read tonnes and grams (scales in lca.display).
 INDICATORS = tuple(STAGE_SCALE)
 BAR = "█"
 
@@ -20,14 +21,6 @@ def wide_console(min_width: int = 120) -> Console:
     """A rich console for result tables: at least ``min_width`` columns, so that tables piped
     to a file or another program (80 columns by default) are not folded."""
     return Console(soft_wrap=False, width=max(min_width, Console().width))
-
-
-def fmt(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
 
 
 def text_bars(labels: list[str], values: list[float], width: int = 40) -> list[str]:
@@ -85,11 +78,13 @@ def _stage_table(result) -> Table:
         cells = [stage]
         for ind in INDICATORS:
             scale = STAGE_SCALE[ind][0]
-            cells += [fmt(result.stages.loc[stage, ind] * scale), f"{shares.loc[stage, ind]:.1f}"]
+            cells += [fmt(result.stages.loc[stage, ind] * scale),
+                      fmt_percent(shares.loc[stage, ind]).replace(" %", "")]
         table.add_row(*cells)
     total = ["total"]
     for ind in INDICATORS:
-        total += [fmt(result.total[ind] * STAGE_SCALE[ind][0]), "100"]
+        covered = result.coverage().get(ind, {}).get("complete", True)
+        total += [fmt(result.total[ind] * STAGE_SCALE[ind][0]), "100" if covered else "100*"]
     table.add_row(*total, style="bold")
     return table
 
@@ -119,19 +114,20 @@ def _per_unit_table(result) -> Table:
 
 
 def _comparison_table(result, comparison) -> Table:
-    table = Table(title=f"Published figures next to ours ({result.published.source[:60]}...)",
+    source = result.published.source if result.published is not None else "published figures"
+    table = Table(title=f"Published figures next to ours ({source[:60]}...)",
                   title_justify="left")
     for column in ("figure", "indicator", "published", "computed", "computed / published"):
         table.add_column(column, justify="left" if column == "figure" else "right")
     for row in comparison.itertuples():
-        if isinstance(row.published, str):
-            published, computed, ratio = row.published, f"{row.computed:.2f}%", ""
+        if row.unit == "%":
+            published, computed = row.published_text, fmt_percent(row.computed)
         else:
-            scale, unit = (STAGE_SCALE if row.figure == "total" else RESPONSE_SCALE)[
-                row.indicator]
+            per_unit = row.figure.endswith("per unit")
+            scale, unit = (RESPONSE_SCALE if per_unit else STAGE_SCALE)[row.indicator]
             published = f"{fmt(row.published * scale)} {unit}"
             computed = f"{fmt(row.computed * scale)} {unit}"
-            ratio = f"{row.computed / row.published:.3f}"
+        ratio = "" if row.ratio != row.ratio else f"{row.ratio:.3f}"  # NaN: a bound
         table.add_row(row.figure, row.indicator, published, computed, ratio)
     return table
 

@@ -38,8 +38,8 @@ def _link(section: str) -> str:
     return f'<td><a href="#{escape(section)}">{escape(section)}</a></td>'
 
 
-def _numeric(text: str) -> bool:
-    stripped = text.replace(",", "").replace("%", "").replace("<", "").strip()
+def _numeric(text) -> bool:
+    stripped = str(text).replace(",", "").replace("%", "").replace("<", "").strip()
     try:
         float(stripped)
     except ValueError:

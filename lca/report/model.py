@@ -12,11 +12,11 @@ from datetime import date as Date
 from typing import NoReturn
 
 from lca.boundary import HEADLINES
+from lca.display import stored
 from lca.engine import content_hash
 from lca.errors import BadArgument
 from lca.report.checklist import build_checklist
 from lca.report.equivalents import equivalents_of, read_equivalences
-from lca.report.numbers import stored
 from lca.schema import INDICATOR_NAMES, INDICATOR_UNITS, INDICATORS, KINDS, STAGES
 from lca.units import split_number_unit
 
@@ -235,19 +235,16 @@ def _methods(base) -> list[dict]:
 
 
 def _published(result) -> list[dict] | None:
+    """Every published figure next to its computed value (numbers stored, texts kept)."""
     table = result.comparison()
-    if result.published is None:
+    if not len(table):
         return None
-    rows = []
-    for r in table.itertuples():
-        if isinstance(r.published, str):
-            rows.append({"figure": r.figure, "indicator": r.indicator, "unit": "%",
-                         "published": r.published, "computed": stored(r.computed), "ratio": None})
-        else:
-            rows.append({"figure": r.figure, "indicator": r.indicator, "unit": r.unit,
-                         "published": stored(r.published), "computed": stored(r.computed),
-                         "ratio": stored(r.computed / r.published) if r.published else None})
-    return rows
+    return [{"figure": r.figure, "indicator": r.indicator, "unit": r.unit,
+             "published": stored(r.published), "published_text": r.published_text,
+             "computed": stored(r.computed), "ratio": stored(r.ratio),
+             "within": r.within if r.within is None else bool(r.within),
+             "boundary": r.boundary, "source": r.source}
+            for r in table.itertuples()]
 
 
 def _data_quality(inventory) -> dict:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lca.report import charts
-from lca.report.numbers import (
+from lca.display import (
     RESPONSE_DISPLAY,
     TOTAL_DISPLAY,
     fmt,
@@ -17,6 +16,7 @@ from lca.report.numbers import (
     fmt_total,
     order_of_magnitude,
 )
+from lca.report import charts
 from lca.schema import INDICATOR_NAMES, INDICATORS
 
 
@@ -101,14 +101,16 @@ def _published_rows(doc: dict) -> list[list[str]]:
     out = []
     for r in doc["published"]["rows"] or []:
         ind = r["indicator"]
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
         if r["unit"] == "%":
-            out.append([r["figure"], ind, r["published"], fmt_percent(r["computed"]), ""])
-        elif r["figure"] == "total":
-            out.append([r["figure"], ind, fmt_total(ind, r["published"]),
-                        fmt_total(ind, r["computed"]), f"{r['ratio']:.3f}"])
-        else:
+            out.append([r["figure"], ind, r["published_text"], fmt_percent(r["computed"]),
+                        ratio])
+        elif r["figure"].endswith("per unit"):
             out.append([r["figure"], ind, fmt_response(ind, r["published"]),
-                        fmt_response(ind, r["computed"]), f"{r['ratio']:.3f}"])
+                        fmt_response(ind, r["computed"]), ratio])
+        else:
+            out.append([r["figure"], ind, fmt_total(ind, r["published"]),
+                        fmt_total(ind, r["computed"]), ratio])
     return out
 
 

@@ -28,7 +28,7 @@ from tomlkit.container import Container
 from tomlkit.items import AoT, Array, Comment, Item, Null, Table, Trivia, Whitespace
 
 from lca.files import csv_text
-from lca.schema import TABLE_MODELS, ModelCard, PublishedFigures
+from lca.schema import OPTIONAL_TABLES, TABLE_MODELS, ModelCard, PublishedFigures
 from lca.text_inventory import Inventory
 from lca.workbook.layout import number_text, shape
 
@@ -263,7 +263,9 @@ def canonical_files(inventory: Inventory, comments: dict[CommentKey, str]) -> di
     files = {"model.toml": write_model_toml(inventory.card, inventory.published,
                                             comments).encode("utf-8")}
     for table, model in TABLE_MODELS.items():
-        files[f"{table}.csv"] = write_csv(getattr(inventory, table), model).encode("utf-8")
+        rows = getattr(inventory, table)
+        if rows or table not in OPTIONAL_TABLES:
+            files[f"{table}.csv"] = write_csv(rows, model).encode("utf-8")
     return files
 
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from lca.errors import InventoryError, Location, Problem, Problems
-from lca.schema import TABLE_MODELS
+from lca.schema import OPTIONAL_TABLES, TABLE_MODELS
 from lca.text_inventory import EXTRA_PREFIX, Inventory, parse_rows
 from lca.units import registry
 from lca.workbook.canonical import CommentKey, canonical_files
@@ -240,7 +240,7 @@ class _Reader:
             self.sheet_names[wanted] = title
             by_name[wanted] = _Sheet(self, self.wb[title], wanted)
         for wanted in (*CARD_SHEETS, *TABLES):
-            if wanted not in by_name:
+            if wanted not in by_name and wanted not in OPTIONAL_TABLES:
                 self.problem(wanted, None, None, "sheet is missing (expected sheets: "
                                                  + ", ".join((*CARD_SHEETS, *TABLES)) + ")")
         return by_name
