@@ -147,14 +147,21 @@ def new_inventory(name: str, source: str | Path, output: str | Path, force: bool
         "display_name": name,
         "aliases": [],
         "reviewers": [],
+        "developer": f"(to fill in; started from {original.card.developer}'s "
+                     f"{original.card.name})",
         "description": f"Started from {original.card.display_name} ({original.card.name}); "
                        f"edit this card. {original.card.description}",
     })
-    comments = {k: v for k, v in comments_of(original).items() if k[0][:1] != ("published",)}
+    # The source's published figures and header comment belong to it (a header may say the
+    # files are generated from a spec.toml that is not copied).
+    comments = {k: v for k, v in comments_of(original).items()
+                if k[0][:1] != ("published",) and k != (("name",), 0)}
     inventory = Inventory(
         directory=Path(output), card=card, published=None, parameters=original.parameters,
         activities=original.activities, exchanges=original.exchanges, stages=original.stages,
     )
+    comments[(("name",), 0)] = (f"{name}: started from {original.card.name} with "
+                                "`lca inventory new`; edit every file as your own.")
     inventory.files = canonical_files(inventory, comments)
     output = Path(output)
     if output.suffix.lower() == ".xlsx":

@@ -57,6 +57,8 @@ def assessment_csv(data: dict) -> None:
 def print_tables(result) -> None:
     console = wide_console()
     console.print(_stage_table(result))
+    if len(result.substages):
+        console.print(_substage_table(result))
     console.print(_per_unit_table(result))
     comparison = result.comparison()
     if len(comparison):
@@ -89,6 +91,17 @@ def _stage_table(result) -> Table:
     return table
 
 
+def _substage_table(result) -> Table:
+    table = Table(title="The study's own parts of stages", title_justify="left")
+    table.add_column("stage/substage")
+    for ind in INDICATORS:
+        table.add_column(STAGE_SCALE[ind][1], justify="right")
+    for label in result.substages.index:
+        table.add_row(label, *[fmt(result.substages.loc[label, ind] * STAGE_SCALE[ind][0])
+                               for ind in INDICATORS])
+    return table
+
+
 def _per_unit_table(result) -> Table:
     unit = result.functional_unit
     title = (f"Per {result.tokens_per_response}-token response" if unit == "response"
@@ -105,7 +118,7 @@ def _per_unit_table(result) -> Table:
     for kind in ("marginal", "allocated"):
         table.add_row(labels[kind], *[fmt(per.loc[kind, i] * RESPONSE_SCALE[i][0])
                                       for i in INDICATORS])
-    if unit != "response":  # the per-1,000 figures studies publish
+    if unit in ("image", "inference", "request"):  # the per-1,000 figures studies publish
         for kind in ("marginal", "allocated"):
             table.add_row(f"{kind}, per 1,000 {unit}s",
                           *[fmt(1000 * per.loc[kind, i] * RESPONSE_SCALE[i][0])
