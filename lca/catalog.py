@@ -7,6 +7,7 @@ wheel they are copied under ``lca/_data/``. ``LCA_DATA`` points elsewhere (a use
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections import Counter
@@ -81,6 +82,12 @@ def find_model(name: str, root: Path | None = None) -> ModelEntry:
     for entry in entries:
         if wanted == entry.name.lower() or wanted in (a.lower() for a in entry.aliases):
             return entry
+    spellings = {n.lower(): e.name for e in entries for n in (e.name, *e.aliases)}
+    close = difflib.get_close_matches(wanted, list(spellings), n=3, cutoff=0.6)
+    suggestions = list(dict.fromkeys(spellings[c] for c in close))
+    if suggestions:
+        raise UnknownModel(f"unknown model {name!r}; did you mean "
+                           f"{' or '.join(repr(s) for s in suggestions)}? (see `lca models`)")
     known = ", ".join(e.name for e in entries) or "none"
     raise UnknownModel(f"unknown model {name!r}; known models: {known} (see `lca models`)")
 

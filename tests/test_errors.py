@@ -155,8 +155,12 @@ def test_singular_graph_is_an_error(large2_copy):
 
 
 def test_unknown_model_and_bad_options():
-    with pytest.raises(UnknownModel, match="known models: .*large-2"):
+    with pytest.raises(UnknownModel, match="did you mean 'large-2'"):
         lca.assess("large-7")
+    with pytest.raises(UnknownModel, match="did you mean 'large-2'"):
+        lca.assess("mistral-large-2047")  # a typo of an alias
+    with pytest.raises(UnknownModel, match="known models: .*large-2"):
+        lca.assess("gpt-4o")
     for args in (["--model", "large-7"], ["--months", "-3"], ["--tokens", "0"]):
         done = run_cli("assess", *args)
         assert done.returncode == 2, args

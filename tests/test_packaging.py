@@ -36,3 +36,34 @@ def test_wheel_ships_the_data_and_runs_from_any_directory(tmp_path):
     root, gwp = done.stdout.split()
     assert Path(root) == site / "lca" / "_data"
     assert abs(float(gwp) / 20.4e6 - 1) < 0.10  # Mistral's published total, within 10 %
+
+
+def test_every_library_the_code_imports_is_declared():
+    """Each third-party module imported under lca/ belongs to a distribution named in
+    pyproject.toml's dependencies (a package installed by hand hides nothing)."""
+    import ast
+    import re
+    import tomllib
+    from importlib import metadata
+
+    declared = {re.split(r"[\[<>=!~ ;]", d, maxsplit=1)[0].lower().replace("_", "-")
+                for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+                    "dependencies"]}
+    owners = metadata.packages_distributions()
+    stdlib = set(sys.stdlib_module_names)
+    missing = set()
+    for path in (REPO / "lca").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                tops = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops = [node.module.split(".")[0]]
+            else:
+                continue
+            for top in tops:
+                if top in stdlib or top in ("lca", "__future__"):
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                if not dists & declared:
+                    missing.add(f"{top} ({path.relative_to(REPO)})")
+    assert not missing, f"imported but not declared in pyproject.toml: {sorted(missing)}"
