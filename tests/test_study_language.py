@@ -75,6 +75,8 @@ def test_a_statistic_row_is_located_and_left_to_the_monte_carlo(tmp_path):
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)["published"]["figures"]
     assert figures and all(f["computed"] is None and f["ratio"] is None for f in figures)
+    table = cli("assess", "--inventory", str(study), "--months", "0", columns=160).stdout
+    assert "0.310 Wh" in table and "by Monte Carlo: lca validation" in table
     path = study / "published_figures.csv"
     path.write_text(path.read_text().replace(",p25,", ",quartile,", 1))
     done = cli("assess", "--inventory", str(study), "--months", "0")

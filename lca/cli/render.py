@@ -136,10 +136,11 @@ def _comparison_table(result, comparison) -> Table:
         if row.unit == "%":
             published, computed = row.published_text, fmt_percent(row.computed)
         else:
-            per_unit = row.figure.endswith("per unit")
+            per_unit = " per unit" in row.figure
             scale, unit = (RESPONSE_SCALE if per_unit else STAGE_SCALE)[row.indicator]
             published = f"{fmt(row.published * scale)} {unit}"
-            computed = f"{fmt(row.computed * scale)} {unit}"
+            computed = (f"{fmt(row.computed * scale)} {unit}" if row.computed == row.computed
+                        else "by Monte Carlo: lca validation")
         ratio = "" if row.ratio != row.ratio else f"{row.ratio:.3f}"  # NaN: a bound
         table.add_row(row.figure, row.indicator, published, computed, ratio)
     return table
