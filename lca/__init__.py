@@ -31,7 +31,8 @@ _FUNCTIONS = {
 _MODULES = {
     "allocate", "assessment", "boundary", "catalog", "cli", "distributions", "engine", "errors",
     "files", "formulas", "inventories", "measurements", "parametric", "report", "resolve",
-    "results", "schema", "text_inventory", "uncertainty", "units", "workbook",
+    "results", "schema", "text_inventory", "tokens", "uncertainty", "units", "validation",
+    "workbook",
 }
 
 __all__ = ["__version__", *sorted(_FUNCTIONS)]

@@ -162,6 +162,8 @@ class AssessmentResult:
     def _compare(self, figure) -> list:
         k = list(self.indicators).index(figure.indicator)
         computed = float(self.split.scope(figure.scope, figure.per_unit)[0, k])
+        if figure.statistic:  # a statistic of a distribution: a Monte Carlo computes it
+            computed = float("nan")
         p = self.published
         if figure.per_unit and self.functional_unit == "response" and p is not None and (
                 p.tokens_per_response):
@@ -185,9 +187,10 @@ class AssessmentResult:
         if p is None and not figures:
             return None
         absolute = [f for f in figures if f.value is not None]
-        total = {f.indicator: f.value for f in absolute if f.scope == "total" and not f.per_unit}
+        total = {f.indicator: f.value for f in absolute
+                 if f.scope == "total" and not f.per_unit and not f.statistic}
         marginal = {f.indicator: f.value for f in absolute
-                    if f.scope == "marginal" and f.per_unit}
+                    if f.scope == "marginal" and f.per_unit and not f.statistic}
         shares: dict = {}
         stages: dict = {}
         for f in figures:
@@ -258,6 +261,8 @@ COMPARISON_COLUMNS = ["figure", "indicator", "unit", "published", "computed", "r
 
 def _agreement(op: str, published: float, computed: float, half_width: float | None):
     """(ratio, within) of a computed value against a published value, bound or range."""
+    if computed != computed:  # not computed here (NaN)
+        return float("nan"), None
     if op == "<":
         return float("nan"), bool(computed < published)
     if op == ">":

@@ -1,8 +1,9 @@
 """Where inventories come from: the shipped data, which models it holds, and
 :func:`load_inventory`, the one way to read a model by name, a text folder or a workbook.
 
-In a checkout the data are the repository's ``inventories/`` and ``methods/``; in an installed
-wheel they are copied under ``lca/_data/``. ``LCA_DATA`` points elsewhere (a user's own set).
+In a checkout the data are the repository's ``inventories/``, ``methods/`` and ``validation/``
+(published studies written from their inputs, listed apart); in an installed wheel they are
+copied under ``lca/_data/``. ``LCA_DATA`` points elsewhere (a user's own set).
 """
 
 from __future__ import annotations
@@ -45,11 +46,12 @@ class ModelEntry:
     kinds: tuple[tuple[str, int], ...] = ()  # parameters counted by kind, in KINDS order
 
 
-def model_entries(root: Path | None = None) -> list[ModelEntry]:
-    """Every model folder under ``inventories/`` (a folder with a model.toml)."""
+def model_entries(root: Path | None = None, folder: str = "inventories") -> list[ModelEntry]:
+    """Every model folder under ``inventories/`` (a folder with a model.toml); with
+    ``folder="validation"``, the validation studies."""
     root = root or data_root()
     entries = []
-    for card in sorted((root / "inventories").glob("*/model.toml")):
+    for card in sorted((root / folder).glob("*/model.toml")):
         try:
             data = tomllib.loads(card.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -69,6 +71,22 @@ def model_entries(root: Path | None = None) -> list[ModelEntry]:
             )
         )
     return entries
+
+
+def validation_root(root: Path | None = None) -> Path:
+    """The folder of validation studies (published studies written from their inputs),
+    shipped beside ``inventories/`` and listed apart from the models."""
+    return (root or data_root()) / "validation"
+
+
+def study_directories(root: Path | None = None) -> list[Path]:
+    """Every validation study: a folder of ``validation/`` with a model.toml."""
+    return [card.parent for card in sorted(validation_root(root).glob("*/model.toml"))]
+
+
+def list_studies(root: Path | None = None) -> list[ModelEntry]:
+    """The validation studies, as :func:`list_models` lists the models (apart from them)."""
+    return model_entries(root, "validation")
 
 
 def list_models(root: Path | None = None) -> list[ModelEntry]:

@@ -3,7 +3,11 @@ loaded (not when sampling starts, where bw2calc would first complain), and pedig
 
 Written in parameters.csv, column ``uncertainty``, around the parameter's ``value``:
 
-- ``lognormal(gsd=1.5)``: median = value, geometric standard deviation 1.5;
+- ``lognormal(gsd=1.5)``: median = value, geometric standard deviation 1.5; or
+  ``lognormal(p5=0.4, p95=0.9)``, as studies often give it: the value must then be the median,
+  sqrt(p5 x p95);
+- ``exponential``: median = value (the mean is value / ln 2), as studies give a
+  length such as output tokens per query;
 - ``normal(sd=0.1 kWh)``: mean = value;
 - ``uniform(min=1.1, max=1.4)``: value must lie between the bounds;
 - ``triangular(min=164 kg CO2e/GPU, mode=273 kg CO2e/GPU, max=575 kg CO2e/GPU)``: mode
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,9 +69,12 @@ DEFAULT_PEDIGREE = {
     "assumed": (4, 4, 3, 3, 4),
 }
 
-FAMILIES = ("lognormal", "normal", "uniform", "triangular", "fixed")
+FAMILIES = ("lognormal", "normal", "uniform", "triangular", "exponential", "fixed")
+# A lognormal given by its 5th and 95th percentiles: sigma = ln(p95 / p5) / (2 z95).
+Z95 = statistics.NormalDist().inv_cdf(0.95)
 _ARGUMENTS = {
-    "lognormal": ({"gsd"}, set()),
+    "lognormal": (set(), {"gsd", "p5", "p95"}),
+    "exponential": (set(), set()),
     "normal": ({"sd"}, set()),
     "uniform": ({"min", "max"}, set()),
     "triangular": ({"min", "max"}, {"mode"}),
@@ -100,6 +108,8 @@ class Distribution:
             return rng.uniform(a["min"], a["max"], n)
         if self.family == "triangular":
             return rng.triangular(a["min"], a["mode"], a["max"], n)
+        if self.family == "exponential":
+            return rng.exponential(self.value / math.log(2), n)
         return np.full(n, self.value)
 
     @property
@@ -110,6 +120,8 @@ class Distribution:
         """Readable text, as it would be written in parameters.csv."""
         u = f" {self.unit}" if self.unit else ""
         a = self.args
+        if self.family == "lognormal" and "p5" in a:
+            return f"lognormal(p5={a['p5']:.4g}{u}, p95={a['p95']:.4g}{u})"
         if self.family == "lognormal":
             return f"lognormal(gsd={a['gsd']:.4g})"
         if self.family == "normal":
@@ -119,6 +131,8 @@ class Distribution:
         if self.family == "triangular":
             return (f"triangular(min={a['min']:.4g}{u}, mode={a['mode']:.4g}{u}, "
                     f"max={a['max']:.4g}{u})")
+        if self.family == "exponential":
+            return "exponential"
         return "fixed"
 
     def to_dict(self) -> dict:
@@ -207,13 +221,39 @@ def _argument_value(family: str, key: str, text: str, value_q) -> float:
     return _same_unit(text, value_q, f"{family} {key}")
 
 
-def _check_lognormal(_family: str, args: dict, value: float, _unit: str) -> None:
-    """A lognormal spreads a positive median by a factor above 1."""
+def _check_lognormal(_family: str, args: dict, value: float, unit: str) -> None:
+    """A lognormal spreads a positive median by a factor above 1; given by its 5th and 95th
+    percentiles, its median is their geometric mean, which the value must be."""
+    if "p5" in args or "p95" in args:
+        _gsd_from_percentiles(args, value, unit)
+    elif "gsd" not in args:
+        raise BadValue("lognormal: write gsd=..., or p5=... and p95=...")
     if not args["gsd"] > 1:
         raise BadValue(f"lognormal gsd must be above 1 (got {args['gsd']:g}); write 'fixed' "
                        "for a value without uncertainty")
     if not value > 0:
         raise BadValue(f"a lognormal needs a value above 0 (value is {value:g})")
+
+
+def _gsd_from_percentiles(args: dict, value: float, unit: str) -> None:
+    """Complete ``args`` with the gsd of a lognormal of given 5th and 95th percentiles."""
+    if "gsd" in args or not {"p5", "p95"} <= set(args):
+        raise BadValue("lognormal: write gsd=..., or both p5=... and p95=... (not both forms)")
+    p5, p95 = args["p5"], args["p95"]
+    if not 0 < p5 < p95:
+        raise BadValue(f"lognormal: need 0 < p5 < p95 (got p5={p5:g}, p95={p95:g})")
+    median = math.sqrt(p5 * p95)
+    if not math.isclose(value, median, rel_tol=1e-3):
+        shown = f"{median:.6g} {unit}".strip()
+        raise BadValue(f"lognormal(p5={p5:g}, p95={p95:g}) has the median sqrt(p5 x p95) = "
+                       f"{shown}; write that as the value (got {value:g})")
+    args["gsd"] = math.exp(math.log(p95 / p5) / (2 * Z95))
+
+
+def _check_exponential(_family: str, _args: dict, value: float, _unit: str) -> None:
+    """An exponential needs a positive median."""
+    if not value > 0:
+        raise BadValue(f"an exponential needs a value (its median) above 0 (value is {value:g})")
 
 
 def _check_normal(_family: str, args: dict, _value: float, _unit: str) -> None:
@@ -251,6 +291,7 @@ _FAMILY_CHECKS = {
     "normal": _check_normal,
     "uniform": _check_bounds,
     "triangular": _check_triangular,
+    "exponential": _check_exponential,
     "fixed": _check_nothing,
 }
 

@@ -168,3 +168,4 @@ def new_inventory(name: str, source: str | Path, output: str | Path, force: bool
         return export.export_workbook(inventory, output, force)
     write_files(output, inventory.files, force)
     return output
+

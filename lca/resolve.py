@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import graphlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lca import formulas
 from lca.distributions import Distribution, check_parameters
@@ -151,10 +151,12 @@ class PublishedValue:
     boundary: str = ""
     source: str = ""
     where: Location | None = None
+    statistic: str = ""  # "" (one value), "mean" or "p<percent>" of a distribution
 
     @property
     def label(self) -> str:
-        return f"{self.scope} per unit" if self.per_unit else self.scope
+        label = f"{self.scope} per unit" if self.per_unit else self.scope
+        return f"{label}, {self.statistic}" if self.statistic else label
 
 
 @dataclass
@@ -477,6 +479,19 @@ def _check_exclusions(inventory: Inventory, problems: Problems) -> None:
 # ---------------------------------------------------------------------------- published figures
 
 _SHARE = re.compile(r"^\s*(<|>)?\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
+_PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
+
+
+def read_statistic(text: str) -> str:
+    """'' (a single value), 'mean', or 'p50' / 'p25' / 'p2.5' (a percentile, 0-100)."""
+    text = str(text or "").strip().lower()
+    if text in ("", "mean"):
+        return text
+    match = _PERCENTILE.match(text)
+    if match and 0 <= float(match.group(1)) <= 100:
+        return text
+    raise BadValue(f"cannot read statistic {text!r}; write p50, p25, p75 (a percentile from 0 "
+                   "to 100), mean, or leave it empty for a single value")
 
 
 def read_share(text: str) -> tuple[str, float]:
@@ -512,8 +527,12 @@ def published_values(inventory: Inventory, problems: Problems) -> list[Published
                                  row.uncertainty, row.boundary,
                                  row.source or (p.source if p is not None else ""), row.at("value"),
                                  labels, problems, row)
-        if value is not None:
-            out.append(value)
+        if value is None:
+            continue
+        try:
+            out.append(replace(value, statistic=read_statistic(row.statistic)))
+        except BadValue as exc:
+            problems.add(row.at("statistic"), str(exc))
     return out
 
 

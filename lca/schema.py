@@ -222,11 +222,17 @@ class PublishedFigure(Row):
     unit (for a response, per --tokens output tokens of the published tokens_per_response).
     ``value``: a quantity ("20.4 kt CO2e", "0.24 Wh") or a share of the indicator's life-cycle
     total ("85.5 %", "<1 %"). ``uncertainty``: how precise the figure is, as a relative
-    ("2 %") or absolute ("0.05 kt CO2e", "0.5 %" of a share) half-width: for calibration."""
+    ("2 %") or absolute ("0.05 kt CO2e", "0.5 %" of a share) half-width: for calibration.
+    ``statistic``: empty for a single value; "p50", "p25", "mean"... for a statistic of a
+    distribution the study published, which a Monte Carlo over the inventory's distributions
+    reproduces (``lca validation``; ``lca assess`` leaves it uncomputed)."""
 
     scope: Text
     per_unit: bool = False
     indicator: Indicator
+    statistic: str = Field("", description="Empty for a single value; p50, p25, p75 or mean for "
+                                           "a statistic of a distribution the study published "
+                                           "(compared by `lca validation` with a Monte Carlo).")
     value: Text
     uncertainty: str = ""
     boundary: str = ""

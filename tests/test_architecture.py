@@ -22,7 +22,7 @@ LAYERS = [
     ("analyses", ["lca.assessment", "lca.uncertainty", "lca.allocate",
                   "lca.calibrate", "lca.measurements", "lca.inventories", "lca.parametric",
                   "lca.validation", "lca.implied", "lca.contributions", "lca.export",
-                  "lca.background"]),
+                  "lca.background", "lca.tokens"]),
     ("report", ["lca.report"]),
     ("cli", ["lca.cli"]),
 ]

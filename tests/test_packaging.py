@@ -1,4 +1,5 @@
-"""A non-editable install carries the inventories and methods inside the wheel."""
+"""A non-editable install carries the inventories, validation studies and methods inside the
+wheel."""
 
 import os
 import subprocess
@@ -15,7 +16,7 @@ def test_wheel_ships_the_data_and_runs_from_any_directory(tmp_path):
                     str(REPO)], check=True, capture_output=True, timeout=600)
     wheel = next(wheels.glob("lca_ai-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for shipped in (REPO / "inventories").rglob("*"):
+    for shipped in [*(REPO / "inventories").rglob("*"), *(REPO / "validation").rglob("*")]:
         if shipped.is_file():
             rel = shipped.relative_to(REPO).as_posix()
             assert f"lca/_data/{rel}" in names, rel

