@@ -211,7 +211,7 @@ def test_cli_json_and_table(user_dir, link_file):
     done = cli("assess", "--background", PROJECT, "--link", link_file, "--brightway-dir",
                user_dir, columns=200)
     assert done.returncode == 0, done.stderr
-    assert "Background linked to Brightway project user-ecoinvent" in done.stdout
+    assert f"Background linked to Brightway project {PROJECT}" in done.stdout
     assert "Indicator mapping" in done.stdout
 
 

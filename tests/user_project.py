@@ -8,7 +8,7 @@ import contextlib
 import hashlib
 from pathlib import Path
 
-PROJECT = "user-ecoinvent"
+PROJECT = "ecoinvent-3.10"
 ECOINVENT = "ecoinvent-3.10-cutoff"
 BIOSPHERE = "biosphere3"
 COMPANY = "company-hardware"
