@@ -232,3 +232,25 @@ def test_the_report_states_the_links_and_the_indicator_mapping(user_dir, link_fi
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="background-links-table"' in html and "market for electricity" in html
     assert "global warming potential (GWP100)" in html
+
+
+def test_units_of_links_and_methods_convert_with_pint():
+    """Our node's unit against the activity's, as Brightway spells it; a method's unit
+    against our indicator's."""
+    from lca.engine.background import link_factor, method_factor
+    from lca.errors import BadValue
+
+    assert link_factor("kWh", "megajoule") == pytest.approx(3.6)
+    assert link_factor("kWh", "kilowatt hour") == 1.0
+    assert link_factor("GPU", "unit") == 1.0 and link_factor("server", "unit") == 1.0
+    assert link_factor("kg", "ton") == pytest.approx(1e-3)  # ecoinvent's ton is a tonne
+    with pytest.raises(BadValue, match="does not convert"):
+        link_factor("GPU", "kilowatt hour")
+    with pytest.raises(BadValue, match="not a count"):
+        link_factor("kWh", "unit")
+    assert method_factor("gwp", "kg CO2-Eq") == 1.0
+    assert method_factor("gwp", "g CO2-Eq") == pytest.approx(1e-3)
+    assert method_factor("adp", "kg Sb-Eq") == 1.0
+    assert method_factor("water", "m3") == 1.0
+    with pytest.raises(BadValue, match="scarcity"):
+        method_factor("water", "m3 world eq. deprived")

@@ -161,6 +161,8 @@ def read_zip(path):
 def test_olca_schema_reads_back_every_amount_and_unit(olca_zip, large2):
     """Every exchange of every foreground and background process comes back from the zip with
     its amount and unit: the unit openLCA names ours by, in a unit group the zip defines."""
+    from olca_schema import units as olca_units
+
     data = read_zip(olca_zip)
     processes = {p.name: p for p in data["Process"].values()}
     nodes = dict(large2.prepared.base.nodes, **large2.prepared.resolved.nodes)
@@ -179,6 +181,9 @@ def test_olca_schema_reads_back_every_amount_and_unit(olca_zip, large2):
         assert e.amount == link.amount  # every factor here is 1: the float comes back as is
         group = data["FlowProperty"][e.flow_property.id].unit_group.id
         assert units_of_group[group][e.unit.id] == e.unit.name
+        if unit in OLCA_UNITS:  # openLCA's reference data: its own unit and group ids
+            assert e.unit.id == olca_units.unit_ref(e.unit.name).id
+            assert group == olca_units.group_ref(e.unit.name).id
         checked += 1
     assert checked == len(links)
 

@@ -31,9 +31,9 @@ from .model import Activity, ExportModel
 NAMESPACE = uuid.UUID("5b7e1c2a-8f0e-4a53-9d6e-1c0a2b3d4e5f")  # this engine's exports
 # Aggregated flows measured in an equivalent: their amount is a mass
 EQUIVALENT_MASSES = {"kg CO2e": "kg", "kg Sb eq": "kg"}
-STANDARD = (("[mass]", "kg"), ("[length] ** 3", "m3"), ("[length] ** 2 * [mass] / [time] ** 2",
-                                                        "kWh"))
-COUNTED_AS_ITEMS = ("GPU", "server", "device")
+# openLCA's unit for a dimension (our unit converted with Pint), by its Pint spelling
+STANDARD = (("kg", "kg"), ("m**3", "m3"), ("kWh", "kWh"))
+COUNTED_AS_ITEMS = ("GPU", "server", "device", "unit")
 STANDARD_REFERENCE = {"kWh": ("MJ", 3.6)}  # openLCA's reference unit of the group
 
 
@@ -75,9 +75,9 @@ def _target(our_unit: str) -> tuple[str | None, float]:
         return "Item(s)", 1.0
     ureg = registry()
     q = ureg.Quantity(1.0, our_unit)
-    for dimension, target in STANDARD:
-        if str(q.dimensionality) == dimension:
-            return target, float(q.to(target.replace("m3", "m**3")).magnitude)
+    for pint_unit, target in STANDARD:
+        if q.dimensionality == ureg.Quantity(1.0, pint_unit).dimensionality:
+            return target, float(q.to(pint_unit).magnitude)
     return None, 1.0
 
 
