@@ -8,9 +8,9 @@ that project too, one per impact indicator.
 
 How the two are combined, and why:
 
-- **Read through files, never through bw2data.** bw2data has no read-only mode: opening a
-  project creates it if missing and applies automatic updates, and ``writable=False`` still
-  writes (see the Brightway notes of this engine's design). So the project is read the way
+- **Read through files, never through bw2data.** bw2data has no read-only mode: in bw2data
+  4.8 ``projects.set_current`` creates a missing project and runs automatic updates, and
+  ``writable=False`` only sets a flag that no write checks. So the project is read the way
   bw2calc reads it: its ``projects.db`` and ``lci/databases.db`` opened by SQLite in
   read-only mode (names, locations, units), and its processed datapackages (the matrices)
   loaded by bw_processing from their zip files. Nothing in the user's folder is opened for
@@ -394,8 +394,8 @@ class _Project:
             args).fetchall()
         out = []
         for node_id, code, database, name, location, data in rows:
-            # bw2data stores each node as a pickle (its PickleField); this is the user's own
-            # project, read as bw2data itself reads it.
+            # bw2data stores each node as a pickle (its PickleField), which runs code when
+            # read: this reads the user's own project, as bw2data itself would.
             meta = pickle.loads(bytes(data)) if data is not None else {}
             out.append({"id": node_id, "code": code, "database": database, "name": name,
                         "location": location or "", "unit": meta.get("unit", ""),

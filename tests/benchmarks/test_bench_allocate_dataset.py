@@ -69,12 +69,14 @@ print(json.dumps({"summary": s.to_dict(), "workers": workers,
 
 
 def run(code: str, logs: Path, out: Path) -> dict:
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, str(logs), str(out), MODEL], cwd=REPO,
                           env=os.environ.copy(), capture_output=True, text=True, check=True)
     found = json.loads(done.stdout.strip().splitlines()[-1])
     found["wall"] = time.perf_counter() - started
     found["bytes"] = sum(p.stat().st_size for p in out.glob("*.parquet"))
+    found["load"] = (load, os.getloadavg()[0])  # others' work on the machine skews the figures
     return found
 
 
@@ -96,9 +98,10 @@ def test_allocate_a_hundred_million_requests(tmp_path):
         s = r["summary"]
         print(f"{name}: {s['requests']:,} requests in {s['total_seconds']:.1f} s = "
               f"{s['requests'] / s['total_seconds']:,.0f} requests/s end to end (read, "
-              f"assess, compute, write {r['bytes'] / 1e9:.1f} GB); compute alone "
-              f"{s['compute_seconds']:.1f} s of CPU = "
-              f"{s['requests'] / s['compute_seconds']:,.0f} requests/s")
+              f"assess, compute, write {r['bytes'] / 1e9:.1f} GB); compute sections alone "
+              f"(checks, products, sums; summed over workers) {s['compute_seconds']:.1f} s = "
+              f"{s['requests'] / s['compute_seconds']:,.0f} requests/s; load average "
+              f"{r['load'][0]:.1f} before, {r['load'][1]:.1f} after")
     print(f"peak resident memory: one process {local['peak'] / 1e9:.2f} GB; cluster workers "
           + ", ".join(f"{v / 1e9:.2f} GB" for v in cluster["workers"].values())
           + f" (driver {cluster['peak'] / 1e9:.2f} GB)")
