@@ -63,3 +63,14 @@ def test_readme_example_runs(args, folder):
     assert done.stdout.strip()
     if "json" in args or args[0] == "export":
         json.loads(done.stdout)
+
+
+def test_readme_python_runs(folder, monkeypatch):
+    code = SECTION.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("BRIGHTWAY2_DIR", str(folder / "brightway"))
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)  # the README's own lines, as written
+    assert scope["linked"].background["links"]
+    assert (folder / "large-2-python.spdx.json").is_file()
+    assert list((folder / "footprints-python").glob("part-*.parquet"))
