@@ -29,10 +29,10 @@ _FUNCTIONS = {
     "make_report": "lca.report",
 }
 _MODULES = {
-    "allocate", "assessment", "boundary", "catalog", "cli", "distributions", "engine", "errors",
-    "files", "formulas", "inventories", "measurements", "parametric", "report", "resolve",
-    "results", "schema", "text_inventory", "tokens", "uncertainty", "units", "validation",
-    "workbook",
+    "allocate", "allocate_dataset", "assessment", "boundary", "catalog", "cli",
+    "contributions", "distributions", "engine", "errors", "export", "files", "formulas",
+    "inventories", "measurements", "parametric", "report", "resolve", "schema",
+    "text_inventory", "tokens", "uncertainty", "units", "validation", "workbook",
 }
 
 __all__ = ["__version__", *sorted(_FUNCTIONS)]

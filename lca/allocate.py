@@ -11,6 +11,12 @@ Allocation rules (the same as ``lca assess``, applied per request):
   how many input tokens it serves (``served_input_tokens``); otherwise w = 0 and input tokens
   carry nothing, because that inventory's per-output-token rate already absorbs prefill (the
   calibrated large-2 utilisation does);
+- other kinds of tokens, when the log has their columns: reasoning tokens (``reasoning_tokens``)
+  weigh ``reasoning_token_weight`` (default 1: generated like output tokens), cached input
+  tokens (``cached_input_tokens`` or ``cached_tokens``) weigh ``cached_input_token_weight``
+  (default 0); the equivalents served over the period count them too when the card says how
+  many it serves (``served_reasoning_tokens``, ``served_cached_input_tokens``), as
+  :func:`lca.boundary.token_equivalents` writes the rule;
 - so a request of the assessed shape gets exactly ``lca assess``'s per-response figure, and
   the requests of a log that follows the inventory's traffic add up to the assessed totals.
 
@@ -40,6 +46,12 @@ from lca.units import magnitude_in
 
 INPUT_COLUMNS = ("input_tokens", "prompt_tokens")  # first found is used
 OUTPUT_COLUMNS = ("output_tokens", "completion_tokens")
+# Optional kinds of tokens (first found is used), each weighted by an inventory parameter
+# (default when the inventory has none) and counted by a key of the card.
+OPTIONAL_KINDS = {
+    "reasoning": (("reasoning_tokens",), "reasoning_token_weight", 1.0),
+    "cached_input": (("cached_input_tokens", "cached_tokens"), "cached_input_token_weight", 0.0),
+}
 PASSTHROUGH = ("timestamp", "model")
 BOUNDARIES = ("marginal", "allocated")
 RESULT_COLUMNS = tuple(f"{i}_{b}" for b in BOUNDARIES for i in INDICATORS)
@@ -53,6 +65,9 @@ class LogError(LCAError):
         self.problem = Problem(location, message)
         super().__init__(str(self.problem))
 
+    def __reduce__(self):  # travels back from a Dask worker
+        return LogError, (self.problem.location, self.problem.message)
+
 
 @dataclass(frozen=True)
 class Rates:
@@ -65,10 +80,22 @@ class Rates:
     allocated: tuple[float, ...]
     served_output_tokens: float
     served_input_tokens: float
+    reasoning_weight: float = 1.0
+    cached_weight: float = 0.0
+    served_reasoning_tokens: float = 0.0
+    served_cached_input_tokens: float = 0.0
 
-    def per_request(self, output_tokens: float, input_tokens: float = 0.0) -> dict:
+    def equivalents(self, output_tokens, input_tokens=0.0, reasoning_tokens=0.0,
+                    cached_tokens=0.0):
+        """Output-token equivalents of requests (numbers or arrays)."""
+        return token_equivalents(output_tokens, input_tokens, self.input_weight,
+                                 reasoning_tokens, self.reasoning_weight, cached_tokens,
+                                 self.cached_weight)
+
+    def per_request(self, output_tokens: float, input_tokens: float = 0.0,
+                    reasoning_tokens: float = 0.0, cached_tokens: float = 0.0) -> dict:
         """One request's footprint: {boundary: {indicator: value}} (a scalar reference)."""
-        eq = token_equivalents(output_tokens, input_tokens, self.input_weight)
+        eq = self.equivalents(output_tokens, input_tokens, reasoning_tokens, cached_tokens)
         return {
             b: dict(zip(INDICATORS, (eq * r for r in getattr(self, b)), strict=True))
             for b in BOUNDARIES
@@ -89,8 +116,10 @@ def model_rates(
     weight = 0.0
     if result.served_input_tokens > 0 and "input_token_weight" in result.values:
         weight = magnitude_in(result.values["input_token_weight"], "dimensionless")
+    kinds = _other_kinds(result)
     equivalents = token_equivalents(result.served_output_tokens, result.served_input_tokens,
-                                    weight)
+                                    weight, kinds["reasoning"][1], kinds["reasoning"][0],
+                                    kinds["cached_input"][1], kinds["cached_input"][0])
     rates = rates_per_token_equivalent(result.split, equivalents)
     indicators = list(result.prepared.indicators)
     return Rates(
@@ -101,7 +130,37 @@ def model_rates(
         tuple(float(rates["allocated"][indicators.index(i)]) for i in INDICATORS),
         result.served_output_tokens,
         result.served_input_tokens,
+        kinds["reasoning"][0],
+        kinds["cached_input"][0],
+        kinds["reasoning"][1],
+        kinds["cached_input"][1],
     )
+
+
+def _other_kinds(result) -> dict[str, tuple[float, float]]:
+    """{kind: (weight, tokens served over the period)} of reasoning and cached input tokens:
+    the inventory's weight parameter (or its default) and the card's count (or 0)."""
+    out = {}
+    for kind, (_, parameter, default) in OPTIONAL_KINDS.items():
+        weight = default
+        if parameter in result.values:
+            weight = magnitude_in(result.values[parameter], "dimensionless")
+        served = 0.0
+        amount = result.prepared.resolved.tokens.get(kind)
+        if amount is not None:
+            served = float(amount.magnitude(result.values))
+        out[kind] = (weight, served)
+    return out
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One chunk's sums: each result column, then the tokens of each kind (input, output,
+    reasoning, cached input). Chunks are added to the summary one by one, in log order, so a
+    log split into files gives the same floats on one process and on Dask."""
+
+    values: tuple[float, ...]  # in RESULT_COLUMNS order
+    tokens: tuple[int, int, int, int]
 
 
 @dataclass
@@ -113,6 +172,8 @@ class Summary:
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_input_tokens: int = 0
     totals: dict = field(
         default_factory=lambda: {b: dict.fromkeys(INDICATORS, 0.0) for b in BOUNDARIES}
     )
@@ -120,6 +181,16 @@ class Summary:
     rates: dict = field(default_factory=dict)
     compute_seconds: float = 0.0
     total_seconds: float = 0.0
+
+    def add(self, tally: Tally) -> None:
+        """Add one chunk's sums (see :class:`Tally`)."""
+        for k, column in enumerate(RESULT_COLUMNS):
+            indicator, boundary = column.split("_")
+            self.totals[boundary][indicator] += tally.values[k]
+        self.input_tokens += tally.tokens[0]
+        self.output_tokens += tally.tokens[1]
+        self.reasoning_tokens += tally.tokens[2]
+        self.cached_input_tokens += tally.tokens[3]
 
     def to_dict(self) -> dict:
         per_request = {
@@ -137,12 +208,16 @@ class Summary:
             "requests": self.requests,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cached_input_tokens": self.cached_input_tokens,
             "total": self.totals,
             "mean_per_request": per_request,
             "requests_by_model": self.requests_by_model,
             "rates_per_output_token_equivalent": {
                 m: {
                     "input_token_weight": r.input_weight,
+                    "reasoning_token_weight": r.reasoning_weight,
+                    "cached_input_token_weight": r.cached_weight,
                     "marginal": dict(zip(INDICATORS, r.marginal, strict=True)),
                     "allocated": dict(zip(INDICATORS, r.allocated, strict=True)),
                 }
@@ -166,17 +241,26 @@ def allocate(
     started = time.perf_counter()
     log, output = Path(log), Path(output)
     _check_arguments(log, output, chunk_rows)
-    reader = _open_log(log, chunk_rows)
-    token_columns = _token_columns(reader.names, log)
-    keep = [c for c in PASSTHROUGH if c in reader.names]
+    _token_columns(_open_log(log, chunk_rows).names, log)  # before the (slow) assessment
     default = model_rates(model, months, inventory)
     summary = Summary(str(log), str(output), default.model, float(months))
     summary.rates[default.model] = default
-    chunks = _Chunks(log, reader, summary, _RateBook(default, months, inventory, summary),
-                     token_columns, keep)
-    _write_parquet(chunks.tables(), output, log)
+    stream_file(log, output, summary, _RateBook(default, months, inventory, summary),
+                chunk_rows)
     summary.total_seconds = time.perf_counter() - started
     return summary
+
+
+def stream_file(log: Path, output: Path, summary: Summary, book, chunk_rows: int) -> list:
+    """Stream one log file into the Parquet file ``output``, chunk by chunk, with the rates
+    of ``book`` (``default`` and ``rates_of(name)``); returns the chunks' :class:`Tally`s,
+    already added to ``summary``, in order."""
+    reader = _open_log(log, chunk_rows)
+    columns = _token_columns(reader.names, log)
+    keep = [c for c in PASSTHROUGH if c in reader.names]
+    chunks = _Chunks(log, reader, summary, book, columns, keep)
+    _write_parquet(chunks.tables(), output, log)
+    return chunks.tallies
 
 
 def _check_arguments(log: Path, output: Path, chunk_rows) -> None:
@@ -191,7 +275,30 @@ def _check_arguments(log: Path, output: Path, chunk_rows) -> None:
         raise BadArgument("the output file must not be the log itself")
 
 
-def _token_columns(names: list[str], log: Path) -> tuple[str, str]:
+@dataclass(frozen=True)
+class TokenColumns:
+    """The log's token columns: input and output (required), reasoning and cached input
+    (None when the log has none)."""
+
+    input: str
+    output: str
+    reasoning: str | None = None
+    cached_input: str | None = None
+
+    @property
+    def all(self) -> list[str]:
+        return [c for c in (self.input, self.output, self.reasoning, self.cached_input) if c]
+
+
+def _token_columns(names: list[str], log: Path) -> TokenColumns:
+    """The log's token columns, under either naming convention."""
+    in_col, out_col = _required_token_columns(names, log)
+    optional = {kind: next((c for c in columns if c in names), None)
+                for kind, (columns, _, _) in OPTIONAL_KINDS.items()}
+    return TokenColumns(in_col, out_col, optional["reasoning"], optional["cached_input"])
+
+
+def _required_token_columns(names: list[str], log: Path) -> tuple[str, str]:
     """The log's input and output token columns, under either naming convention."""
     in_col = next((c for c in INPUT_COLUMNS if c in names), None)
     out_col = next((c for c in OUTPUT_COLUMNS if c in names), None)
@@ -227,36 +334,43 @@ class _RateBook:
 
 
 class _Chunks:
-    """The output tables of a log, one per chunk, with the summary's tallies kept up to date."""
+    """The output tables of a log, one per chunk, with the summary's tallies kept up to date
+    (and kept in ``tallies``, in order, for a run split into files)."""
 
     def __init__(self, log: Path, reader, summary: Summary, book: _RateBook,
-                 token_columns: tuple[str, str], keep: list[str]):
+                 token_columns: TokenColumns, keep: list[str]):
         self.log, self.reader, self.summary, self.book = log, reader, summary, book
-        self.in_col, self.out_col = token_columns
+        self.columns = token_columns
         self.keep = keep
+        self.tallies: list[Tally] = []
 
     def tables(self):
         """Yield each chunk's output table; ``summary.requests`` counts the rows yielded."""
-        for batch in self.reader.batches([self.in_col, self.out_col, *self.keep]):
+        for batch in self.reader.batches([*self.columns.all, *self.keep]):
             if batch.num_rows == 0:
                 continue
             row0 = self.summary.requests
             t0 = time.perf_counter()  # compute: checks, products and sums (not reading, writing)
-            inputs = self._tokens(batch, self.in_col, row0)
-            outputs = self._tokens(batch, self.out_col, row0)
-            values = self._values(batch, inputs, outputs, row0)
-            self._add_totals(values, inputs, outputs)
+            tokens = self._all_tokens(batch, row0)
+            values = self._values(batch, tokens, row0)
+            self._add_totals(values, tokens)
             self.summary.compute_seconds += time.perf_counter() - t0
-            yield self._table(batch, inputs, outputs, values)
+            yield self._table(batch, tokens, values)
             self.summary.requests += batch.num_rows
+
+    def _all_tokens(self, batch, row0: int) -> list:
+        """[input, output, reasoning, cached input] token arrays (0 for a kind the log lacks)."""
+        names = (self.columns.input, self.columns.output, self.columns.reasoning,
+                 self.columns.cached_input)
+        return [self._tokens(batch, c, row0) if c else 0.0 for c in names]
 
     def _tokens(self, batch, column: str, row0: int):
         return _token_array(batch.column(column), self.log, column, row0, self.reader.first_row)
 
-    def _values(self, batch, inputs, outputs, row0: int) -> list:
+    def _values(self, batch, tokens, row0: int) -> list:
         """Each result column of the chunk: token equivalents x the rate of the row's model."""
         if "model" not in self.keep:
-            return self._default_values(inputs, outputs, batch.num_rows)
+            return self._default_values(tokens, batch.num_rows)
 
         def locate(index):
             return Location(str(self.log), row0 + index + self.reader.first_row, "model")
@@ -264,15 +378,16 @@ class _Chunks:
         weights, rate_rows, per_model = _model_rates_per_row(
             batch.column("model"), self.book.rates_of, locate
         )
-        eq = token_equivalents(outputs, inputs, weights)
+        eq = token_equivalents(tokens[1], tokens[0], weights[0], tokens[2], weights[1],
+                               tokens[3], weights[2])
         for name, count in per_model.items():
             self._count(name, count)
         return [eq * rate_rows[:, k] for k in range(len(RESULT_COLUMNS))]
 
-    def _default_values(self, inputs, outputs, n: int) -> list:
+    def _default_values(self, tokens, n: int) -> list:
         """A log without a model column: every row is the assessed model's."""
         default = self.book.default
-        eq = token_equivalents(outputs, inputs, default.input_weight)
+        eq = default.equivalents(tokens[1], tokens[0], tokens[2], tokens[3])
         self._count(default.model, n)
         return [eq * r for r in default.marginal + default.allocated]
 
@@ -280,20 +395,22 @@ class _Chunks:
         by_model = self.summary.requests_by_model
         by_model[model] = by_model.get(model, 0) + requests
 
-    def _add_totals(self, values, inputs, outputs) -> None:
-        for k, column in enumerate(RESULT_COLUMNS):
-            boundary, indicator = column.split("_")[1], column.split("_")[0]
-            self.summary.totals[boundary][indicator] += float(values[k].sum())
-        self.summary.input_tokens += int(inputs.sum())
-        self.summary.output_tokens += int(outputs.sum())
+    def _add_totals(self, values, tokens) -> None:
+        tally = Tally(tuple(float(v.sum()) for v in values),
+                      tuple(int(np.sum(t)) for t in tokens))
+        self.tallies.append(tally)
+        self.summary.add(tally)
 
-    def _table(self, batch, inputs, outputs, values):
+    def _table(self, batch, tokens, values):
         """The chunk as written: passed-through columns, token counts, then the results."""
         arrays = [batch.column(c) for c in self.keep]
-        arrays += [pa.array(inputs.astype(np.int64)), pa.array(outputs.astype(np.int64))]
+        arrays += [pa.array(tokens[0].astype(np.int64)), pa.array(tokens[1].astype(np.int64))]
+        arrays += [pa.array(t.astype(np.int64)) for t, c in zip(
+            tokens[2:], (self.columns.reasoning, self.columns.cached_input), strict=True) if c]
         arrays += [pa.array(v) for v in values]
         return pa.Table.from_arrays(
-            arrays, schema=_output_schema(batch.schema, self.keep, pa, self.summary)
+            arrays, schema=_output_schema(batch.schema, self.keep, pa, self.summary,
+                                          self.columns)
         )
 
 
@@ -342,7 +459,8 @@ def _token_array(column, log: Path, name: str, row0: int, first_row: int):
 
 
 def _model_rates_per_row(column, rates_of, locate):
-    """Per-row input weight and rates, for a log whose requests name their model."""
+    """Per-row weights (input, reasoning, cached input) and rates, for a log whose requests
+    name their model."""
 
     encoded = pc.dictionary_encode(column.cast("string"))
     names = encoded.dictionary.to_pylist()
@@ -354,7 +472,8 @@ def _model_rates_per_row(column, rates_of, locate):
         except LCAError as exc:  # unknown model, or one not counted in tokens
             raise LogError(locate(int(np.argmax(indices == position))), str(exc)) from None
     table.append(rates_of(None))
-    weights = np.array([r.input_weight for r in table])[indices]
+    weights = np.array([[r.input_weight, r.reasoning_weight, r.cached_weight]
+                        for r in table])[indices].T
     coefficients = np.array([r.marginal + r.allocated for r in table])[indices]
     counts = np.bincount(indices, minlength=len(table))
     per_model: dict[str, int] = {}
@@ -364,19 +483,22 @@ def _model_rates_per_row(column, rates_of, locate):
     return weights, coefficients, per_model
 
 
-def _output_schema(schema, keep, pa, summary):
+def _output_schema(schema, keep, pa, summary, columns: TokenColumns):
     fields = [schema.field(c) for c in keep] + [
         pa.field("input_tokens", pa.int64()),
         pa.field("output_tokens", pa.int64()),
     ]
+    fields += [pa.field(f"{kind}_tokens", pa.int64())
+               for kind in ("reasoning", "cached_input") if getattr(columns, kind)]
     fields += [pa.field(c, pa.float64()) for c in RESULT_COLUMNS]
     metadata = {f"unit.{c}": INDICATOR_UNITS[c.split("_")[0]] for c in RESULT_COLUMNS}
     metadata.update(
         {
             "lca.model": summary.model,
             "lca.months": repr(summary.months),
-            "lca.rules": "lca.allocate: output tokens + input_token_weight x input tokens,"
-            " times the assessed rate per output-token equivalent",
+            "lca.rules": "lca.allocate: output tokens + input_token_weight x input tokens"
+            " (+ reasoning_token_weight x reasoning + cached_input_token_weight x cached input"
+            " tokens), times the assessed rate per output-token equivalent",
         }
     )
     return pa.schema(fields, metadata=metadata)

@@ -19,6 +19,8 @@ import pandas as pd
 
 from lca import __version__, engine
 from lca.boundary import PER_UNIT, Period, Split
+from lca.contributions import Contributions
+from lca.contributions import contributions as analyse_contributions
 from lca.errors import InventoryError, Problem
 from lca.schema import INDICATOR_UNITS, INDICATORS, SERVES, STAGES, PublishedFigures
 from lca.text_inventory import Inventory
@@ -30,11 +32,19 @@ def assess(
     tokens_per_response: int = 400,
     inventory: str | Path | None = None,
     inv: Inventory | None = None,
+    background: str | None = None,
+    link: str | Path | None = None,
+    brightway_dir: str | Path | None = None,
 ) -> AssessmentResult:
     """Life-cycle impacts of a model over ``months`` of use, by stage and per response.
-    ``inv``: an inventory already in memory (an edited copy) instead of reading one."""
+    ``inv``: an inventory already in memory (an edited copy) instead of reading one.
+    ``background`` ("PROJECT" or "PROJECT:DATABASE") and ``link`` (a TOML link file): a
+    Brightway project of yours, read and never written, whose activities stand for our
+    background codes (see :mod:`lca.engine.background`); ``brightway_dir``: its folder
+    (default: BRIGHTWAY2_DIR, else Brightway's own default)."""
     period = Period(months, tokens_per_response)
-    prepared = engine.prepare(model, inventory, inv)
+    spec = engine.BackgroundSpec.parse(background, link, brightway_dir)
+    prepared = engine.prepare(model, inventory, inv, spec)
     split, values = prepared.solve(period)
     if not split.units[0] > 0:
         unit = prepared.inventory.card.functional_unit
@@ -150,6 +160,12 @@ class AssessmentResult:
             out[ind] = {"stages": stages, "complete": len(stages) == len(STAGES)}
         return out
 
+    def contributions(self) -> Contributions:
+        """Contribution analysis (:mod:`lca.contributions`): every process's and every
+        elementary flow's part of each indicator, by stage and for the life cycle, as
+        DataFrames (``.processes``, ``.flows``, ``.totals``; ``.top(...)`` for the largest)."""
+        return analyse_contributions(self)
+
     def comparison(self) -> pd.DataFrame:
         """Published figures next to computed ones, numbers only: ``published`` and
         ``computed`` in the indicator's unit (percent for shares), ``ratio`` computed /
@@ -239,7 +255,21 @@ class AssessmentResult:
         }
         if len(self.substages):
             out["substages"] = {s: row(self.substages.loc[s]) for s in self.substages.index}
+        if self.background is not None:
+            out["background"] = self.background
         return out | self._functional_unit_dict()
+
+    @property
+    def background(self) -> dict | None:
+        """With a linked background: the project, each link (our code, the activity, the
+        unit factor, the activity's scores in the user's project per unit of our node), the
+        codes left to our background, and each indicator's methods (the project's on its
+        flows, ours on ours). None otherwise."""
+        linked = self.prepared.manifest.get("linked") if self.prepared is not None else None
+        if not linked:
+            return None
+        return {key: linked[key] for key in ("project", "brightway_dir", "links", "unlinked",
+                                             "methods")}
 
     def _functional_unit_dict(self) -> dict:
         """Extra keys for a functional unit other than a text response (absent otherwise, so

@@ -19,7 +19,7 @@ LAYERS = [
     ("resolve", ["lca.distributions", "lca.resolve"]),
     ("boundary", ["lca.boundary"]),
     ("engine", ["lca.engine"]),
-    ("analyses", ["lca.assessment", "lca.uncertainty", "lca.allocate",
+    ("analyses", ["lca.assessment", "lca.uncertainty", "lca.allocate", "lca.allocate_dataset",
                   "lca.calibrate", "lca.measurements", "lca.inventories", "lca.parametric",
                   "lca.validation", "lca.implied", "lca.contributions", "lca.export",
                   "lca.background", "lca.tokens"]),

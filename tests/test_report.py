@@ -301,7 +301,8 @@ def test_same_inputs_give_the_same_bytes_in_every_format(large2, doc):
     second = render(build(large2), list(FORMATS))
     assert sorted(first) == sorted(second) == sorted([
         "report.html", "report.pdf", "report.md", "report-boundary-diagram.svg",
-        "report-stages-chart.svg", "report.xlsx", "report.json"])
+        "report-stages-chart.svg", "report.xlsx", "report.json",
+        *(f"report-contributions-{i}-chart.svg" for i in ("gwp", "water", "adp", "energy"))])
     for name in first:
         assert first[name] == second[name], f"{name} differs between two runs"
     other_day = render(build(large2, date="2025-07-23"), ["json", "xlsx"])
@@ -353,7 +354,9 @@ def test_markdown_and_html_show_the_same_figures(doc):
     for text in (html, md):
         assert total in text and marginal in text
     assert "![Impacts by life-cycle stage" in md and "report-stages-chart.svg" in md
-    assert html.count("<svg") == 2
+    # boundary, stages, and the contribution analysis of each of the four indicators
+    assert html.count("<svg") == 6
+    assert md.count("-chart.svg)") == 5
     # Every internal link (contents, checklist -> section meeting the item) has a target.
     targets = set(re.findall(r'href="#([^"]+)"', html))
     assert {c["section"] for c in doc["checklist"]} <= targets
@@ -380,9 +383,10 @@ def test_every_readme_report_example_runs(tmp_path, large2_copy):
         assert "checklist:" in done.stderr
         for line in done.stdout.splitlines():
             assert (tmp_path / line).is_file()
-    assert sorted(p.name for p in (tmp_path / "my-report").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "my-report").iterdir()) == sorted([
         "report-boundary-diagram.svg", "report-stages-chart.svg", "report.html", "report.json",
-        "report.md", "report.pdf", "report.xlsx"]
+        "report.md", "report.pdf", "report.xlsx",
+        *(f"report-contributions-{i}-chart.svg" for i in ("gwp", "water", "adp", "energy"))])
     assert json.loads((tmp_path / "my-model-report" / "report.json").read_text())[
         "identification"]["date"] == "2026-01-31"
     # The last example is the command that regenerates the committed example.

@@ -11,15 +11,18 @@ from rich.table import Table
 import lca
 from lca.cli.common import InventoryOption, handled, print_json
 from lca.cli.render import wide_console
+from lca.cli.uncertainty import SchedulerOption
 
 
 @handled
 def allocate(
-    log: Annotated[Path, typer.Option(
-        "--log", help="Request log (.csv or .parquet): input_tokens and output_tokens per "
-                      "request; optional timestamp and model.")],
+    log: Annotated[str, typer.Option(
+        "--log", help="Request log (.csv or .parquet), or a folder or glob of Parquet logs "
+                      "('logs/*.parquet'): input_tokens and output_tokens per request; "
+                      "optional reasoning_tokens, cached_input_tokens, timestamp and model.")],
     output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Parquet file to write, one row per request.")],
+        "--output", "-o", help="Parquet file to write, one row per request (a folder, the "
+                               "partitioned dataset, for a folder or glob of logs).")],
     model: Annotated[str, typer.Option(
         "--model", "-m", help="Model of requests that name none (see `lca models`).")
     ] = "large-2",
@@ -29,10 +32,18 @@ def allocate(
         help="Requests per chunk (memory stays bounded by it).")] = 1_000_000,
     inventory: InventoryOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    scheduler: SchedulerOption = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the output dataset folder if it exists.")] = False,
 ) -> None:
     """Each request's GWP, water and ADP (marginal, allocated), by the rules of `lca assess`."""
-    summary = lca.allocate.allocate(log, output, model if inventory is None else None, months,
-                                    chunk_rows, inventory)
+    chosen = model if inventory is None else None
+    if lca.allocate_dataset.is_dataset(log, scheduler):
+        summary = lca.allocate_dataset.allocate_dataset(log, output, chosen, months, chunk_rows,
+                                                        inventory, scheduler, force)
+    else:
+        summary = lca.allocate.allocate(Path(log), output, chosen, months, chunk_rows,
+                                        inventory)
     print_summary(summary.to_dict(), as_json)
 
 

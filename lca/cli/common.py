@@ -35,6 +35,15 @@ MonthsOption = Annotated[float, typer.Option(
 TokensOption = Annotated[int, typer.Option(
     help="Output tokens per response, for the per-response figures.")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
+BackgroundOption = Annotated[str | None, typer.Option(
+    "--background", help="A Brightway project of yours as background, PROJECT or "
+                         "PROJECT:DATABASE (read, never written); needs --link.")]
+LinkOption = Annotated[Path | None, typer.Option(
+    "--link", help="TOML file mapping our background codes to activities of --background, "
+                   "and our indicators to its methods.")]
+BrightwayDirOption = Annotated[Path | None, typer.Option(
+    "--brightway-dir", help="The Brightway folder holding the project (default: "
+                            "BRIGHTWAY2_DIR, else Brightway's own default).")]
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

@@ -9,12 +9,15 @@ from typing import Annotated
 import typer
 
 import lca
-from lca.cli import allocate, inventory, render, report, uncertainty, validation
+from lca.cli import allocate, export, inventory, render, report, uncertainty, validation
 from lca.cli.common import (
     STATE,
+    BackgroundOption,
+    BrightwayDirOption,
     Format,
     FormatOption,
     InventoryOption,
+    LinkOption,
     ModelOption,
     MonthsOption,
     TokensOption,
@@ -56,10 +59,22 @@ def assess(
     tokens: TokensOption = 400,
     output_format: FormatOption = Format.table,
     inventory: InventoryOption = None,
+    contributions: Annotated[bool, typer.Option(
+        "--contributions", help="Also list, per indicator, the processes and elementary "
+                                "flows that contribute most, by stage and for the life "
+                                "cycle (JSON: the key 'contributions').")] = False,
+    top: Annotated[int, typer.Option(
+        help="With --contributions: how many processes and flows to list per stage (the "
+             "rest is summed as 'other').", min=1)] = 5,
+    background: BackgroundOption = None,
+    link: LinkOption = None,
+    brightway_dir: BrightwayDirOption = None,
 ) -> None:
     """Life-cycle impacts of a model: by stage, in total and per response."""
-    result = lca.assess(model if inventory is None else None, months, tokens, inventory)
-    render.print_assessment(result, output_format.value)
+    result = lca.assess(model if inventory is None else None, months, tokens, inventory,
+                        background=background, link=link, brightway_dir=brightway_dir)
+    render.print_assessment(result, output_format.value,
+                            result.contributions() if contributions else None, top)
 
 
 @app.command()
@@ -75,6 +90,7 @@ app.command(name="report")(report.report)
 uncertainty.register(app)  # uncertainty, sensitivity, compare
 app.command(name="allocate")(allocate.allocate)
 app.command(name="validation")(validation.validation)
+app.command(name="export")(export.export)
 app.add_typer(inventory.inventory_app, name="inventory")
 
 

@@ -34,23 +34,37 @@ def text_bars(labels: list[str], values: list[float], width: int = 40) -> list[s
 # ------------------------------------------------------------------------- lca assess
 
 
-def print_assessment(result, output_format: str) -> None:
+def print_assessment(result, output_format: str, contributions=None, top: int = 5) -> None:
+    """The assessment; with ``contributions`` (:class:`lca.contributions.Contributions`), its
+    top ``top`` processes and flows per indicator and scope as well."""
     if output_format == "json":
-        print_json(result.to_dict())
+        data = result.to_dict()
+        if contributions is not None:
+            data["contributions"] = contributions.to_dict(top)
+        print_json(data)
     elif output_format == "csv":
-        assessment_csv(result.to_dict())
+        assessment_csv(result.to_dict(), contributions.to_dict(top) if contributions else None)
     else:
         print_tables(result)
+        if contributions is not None:
+            for table in contribution_tables(contributions, top):
+                wide_console(160).print(table)
 
 
-def assessment_csv(data: dict) -> None:
-    """Long format: section, item, indicator, value, unit (units as in the JSON)."""
+def assessment_csv(data: dict, contributions: dict | None = None) -> None:
+    """Long format: section, item, indicator, value, unit (units as in the JSON); the
+    contributions as sections ``process`` and ``flow``, item ``scope/code``."""
     units = data["units"]
     rows = [["total", "life cycle", ind, repr(data["total"][ind]), units[ind]] for ind in units]
     rows += [["stage", stage, ind, repr(values[ind]), units[ind]]
              for stage, values in data["stages"].items() for ind in units]
     rows += [["per_response", kind, ind, repr(values[ind]), units[ind]]
              for kind, values in data["per_response"].items() for ind in units]
+    for ind, scopes in (contributions or {}).get("indicators", {}).items():
+        for scope, part in scopes.items():
+            for section, key in (("process", "processes"), ("flow", "flows")):
+                rows += [[section, f"{scope}/{item['code']}", ind, repr(item["value"]),
+                          units[ind]] for item in part[key]]
     print_csv(["section", "item", "indicator", "value", "unit"], rows)
 
 
@@ -60,9 +74,71 @@ def print_tables(result) -> None:
     if len(result.substages):
         console.print(_substage_table(result))
     console.print(_per_unit_table(result))
+    if result.background is not None:
+        for table in background_tables(result.background):
+            console.print(table)
     comparison = result.comparison()
     if len(comparison):
         console.print(_comparison_table(result, comparison))
+
+
+def background_tables(background: dict) -> list[Table]:
+    """What stands for our background: each link, the codes left to ours, and each
+    indicator's methods."""
+    links = Table(title=f"Background linked to Brightway project {background['project']} "
+                        "(read only; linked activities enter as system processes)",
+                  title_justify="left")
+    for column in ("our code", "database", "activity", "location", "unit", "factor"):
+        links.add_column(column, justify="right" if column == "factor" else "left")
+    for k in background["links"]:
+        links.add_row(k["code"], k["database"], k["name"], k["location"], k["unit"],
+                      f"{k['factor']:g}")
+    if background["unlinked"]:
+        links.caption = "Not linked (our background): " + ", ".join(background["unlinked"])
+        links.caption_justify = "left"
+    methods = Table(title="Indicator mapping", title_justify="left")
+    for column in ("indicator", "linked activities' flows", "engine's flows"):
+        methods.add_column(column)
+    for ind, m in background["methods"].items():
+        theirs = (f"{' / '.join(m['linked'])} ({m['unit']}, x {m['factor']:g})"
+                  if m["linked"] else "engine's method (inventory indicator)")
+        methods.add_row(ind, theirs, " / ".join(m["engine"]))
+    return [links, methods]
+
+
+def contribution_tables(contributions, top: int) -> list[Table]:
+    """One table per indicator: for the life cycle and each stage, its total and the
+    ``top`` processes and elementary flows with their shares (the rest as "other")."""
+    tables = []
+    for ind in contributions.totals.columns:
+        scale, unit = STAGE_SCALE[ind]
+        table = Table(title=f"{ind}: contributions by process and by elementary flow ({unit})",
+                      title_justify="left")
+        for column in ("scope", "total", "process", unit, "%", "elementary flow", unit + " ",
+                       "% "):
+            number = column.strip() in (unit, "%", "total")
+            table.add_column(column, justify="right" if number else "left", no_wrap=True,
+                             min_width=7 if number else None)
+        for scope in contributions.totals.index:
+            total = contributions.totals.loc[scope, ind]
+            processes = contributions.top("processes", ind, scope, top)
+            flows = contributions.top("flows", ind, scope, top)
+            for i in range(max(len(processes), len(flows), 1)):
+                cells = [scope, fmt(total * scale)] if i == 0 else ["", ""]
+                for part in (processes, flows):
+                    if i < len(part):
+                        row = part.iloc[i]
+                        cells += [_clip(row["label"]), fmt(row["value"] * scale),
+                                  fmt_percent(100.0 * row["share"]).replace(" %", "")]
+                    else:
+                        cells += ["", "", ""]
+                table.add_row(*cells, end_section=i == max(len(processes), len(flows), 1) - 1)
+        tables.append(table)
+    return tables
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _stage_table(result) -> Table:

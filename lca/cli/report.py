@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 import lca
-from lca.cli.common import InventoryOption, ModelOption, MonthsOption, TokensOption, handled
+from lca.cli.common import (
+    BackgroundOption,
+    BrightwayDirOption,
+    InventoryOption,
+    LinkOption,
+    ModelOption,
+    MonthsOption,
+    TokensOption,
+    handled,
+)
 from lca.errors import BadArgument
 
 Opt = typer.Option
@@ -30,13 +39,17 @@ def report(
                                                  "uncertainty section.")] = None,
     overwrite: Annotated[bool, Opt("--overwrite", help="Replace report files already in the "
                                                        "folder (otherwise refused).")] = False,
+    background: BackgroundOption = None,
+    link: LinkOption = None,
+    brightway_dir: BrightwayDirOption = None,
 ) -> None:
     """Standardized disclosure report (ISO 14040/44, GHG Protocol, AFNOR Spec 2314)."""
     writer = lca.report.writer
     chosen = writer.parse_formats(formats)
     mc = _read_uncertainty(uncertainty) if uncertainty is not None else None
     doc = lca.report.report_data(model if inventory is None else None, months, tokens,
-                                 inventory, date, mc)
+                                 inventory, date, mc, background=background, link=link,
+                                 brightway_dir=brightway_dir)
     written = writer.write_files(output, writer.render(doc, chosen), overwrite=overwrite)
     for path in written:
         typer.echo(str(path))

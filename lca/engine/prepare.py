@@ -22,8 +22,9 @@ from lca.schema import INDICATORS
 from lca.text_inventory import BaseData, Inventory
 
 from . import build, store
+from .background import BackgroundSpec, fingerprint, read_background
 from .matrices import CompiledModel, StaticSystem, compile_model, static_system
-from .solve import row_scores
+from .solve import RowContributions, row_contributions, row_scores
 
 
 @dataclass
@@ -51,19 +52,33 @@ class PreparedModel:
         """The static assessment, solved by bw2calc: the boundary split (one iteration) and
         the parameter values it used (every intermediate kept)."""
         values = self.resolved.values(period.months)
+        demands = self.demands(values)
+        try:
+            served = self.resolved.served.magnitude(values)
+        except BadValue as exc:
+            raise InventoryError([Problem(self.served_location(), str(exc))]) from None
+        scores = row_scores(self.project, self.manifest, demands, self.indicators, self.where)
+        return self.boundary.split(scores, served, period), values
+
+    def demands(self, values: dict) -> list[dict[str, float]]:
+        """One demand per stage row ({activity code: amount over the period})."""
         demands = []
         for stage in self.resolved.stages:
             try:
                 demands.append({stage.row.activity: stage_amount(stage, values)})
             except BadValue as exc:
                 raise InventoryError([Problem(stage.row.at("amount"), str(exc))]) from None
-        try:
-            served = self.resolved.served.magnitude(values)
-        except BadValue as exc:
-            raise InventoryError([Problem(self.served_location(), str(exc))]) from None
-        where = [str(stage.row.at()) for stage in self.resolved.stages]
-        scores = row_scores(self.project, self.manifest, demands, self.indicators, where)
-        return self.boundary.split(scores, served, period), values
+        return demands
+
+    @property
+    def where(self) -> list[str]:
+        return [str(stage.row.at()) for stage in self.resolved.stages]
+
+    def contributions(self, values: dict) -> RowContributions:
+        """Each stage row's score by process and by elementary flow (bw2calc's
+        characterised inventories), for the parameter ``values`` of :meth:`solve`."""
+        return row_contributions(self.project, self.manifest, self.demands(values),
+                                 self.indicators, self.where)
 
     def served_location(self) -> Location:
         return Location(str(self.inventory.directory / "model.toml"), None,
@@ -81,15 +96,26 @@ class PreparedModel:
 
 
 def prepare(model: str | None = None, inventory: str | Path | None = None,
-            inv: Inventory | None = None) -> PreparedModel:
+            inv: Inventory | None = None,
+            background: BackgroundSpec | None = None) -> PreparedModel:
     """Read (unless ``inv`` is given, e.g. an edited copy in memory), check every problem in
-    one pass, and make sure the Brightway project exists."""
+    one pass, and make sure the Brightway project exists. ``background``: a user's
+    Brightway project standing for some of our background codes (:mod:`.background`); it
+    enters the store key, so a project linked once is reused until the project changes."""
     problems = Problems()
     if inv is None:
         inv = catalog.load_inventory(model, inventory, problems)
     base_text = catalog.base_data()
     base = resolve_base(base_text)
     resolved = resolve_model(inv, base, problems)
-    key = store.project_key(base_text.files, inv.files)
-    project, manifest = store.ensure_project(key, lambda d: build.build_project(d, base, resolved))
+    file_sets = [base_text.files, inv.files]
+    if background is not None:
+        file_sets.append(fingerprint(background))
+
+    def build_it(directory: Path) -> dict:
+        linked = read_background(background, base) if background is not None else None
+        return build.build_project(directory, base, resolved, linked)
+
+    key = store.project_key(*file_sets)
+    project, manifest = store.ensure_project(key, build_it)
     return PreparedModel(inv, base_text, base, resolved, project, manifest, key)

@@ -20,9 +20,11 @@ __all__ = ["make_report", "render_report", "report_data", "FORMATS"]
 
 def report_data(model: str | None = "large-2", months: float = 18,
                 tokens_per_response: int = 400, inventory: str | Path | None = None,
-                date: str | None = None, uncertainty: dict | None = None) -> dict:
-    """Assess the model and build the report data (the JSON format)."""
-    result = assess(model, months, tokens_per_response, inventory)
+                date: str | None = None, uncertainty: dict | None = None,
+                **background) -> dict:
+    """Assess the model and build the report data (the JSON format). ``background``:
+    ``background``, ``link`` and ``brightway_dir`` as :func:`lca.assess` takes them."""
+    result = assess(model, months, tokens_per_response, inventory, **background)
     return build_report(result, date=date, uncertainty=uncertainty)
 
 

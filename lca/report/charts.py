@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from lca.display import fmt_percent
 from lca.schema import INDICATOR_NAMES, INDICATORS, STAGES
 
 STAGE_COLOURS = {
@@ -128,7 +129,8 @@ def boundary_diagram(scope: dict) -> Figure:
 def stacked_shares_chart(impact: dict) -> Figure:
     """One bar per indicator, split by stage (percent of the life-cycle total)."""
     shares = impact["shares_percent"]
-    fig = Figure(720, 250, "Impacts by life-cycle stage, percent of each indicator's total")
+    fig = Figure(720, 250 + 48 * (len(INDICATORS) - 3),
+                 "Impacts by life-cycle stage, percent of each indicator's total")
     left, width, bar_h, gap, top = 200, 500, 30, 18, 20
     for k, ind in enumerate(INDICATORS):
         y = top + k * (bar_h + gap)
@@ -146,7 +148,7 @@ def stacked_shares_chart(impact: dict) -> Figure:
                 fig.items.append(Text(x + seg / 2, y + bar_h / 2 + 3.5, f"{share:.0f} %", 9,
                                       "middle", True, "#ffffff"))
             x += seg
-    axis_y = top + 3 * (bar_h + gap) - gap + 6
+    axis_y = top + len(INDICATORS) * (bar_h + gap) - gap + 6
     fig.items.append(Line(left, axis_y, left + width, axis_y, MUTED, 0.8))
     for pct in (0, 25, 50, 75, 100):
         x = left + width * pct / 100
@@ -234,3 +236,72 @@ def tornado_chart(title: str, labels: list[str], lows: list[float], highs: list[
     fig.items.append(Text(left + plot, axis + 12, _short(static + span), 8.5, "end", False,
                           MUTED))
     return fig
+
+
+# ------------------------------------------------------------------------- contribution analysis
+
+# Processes and flows take these colours in order of size; "other" is grey.
+PALETTE = ("#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#fd8d3c", "#6baed6",
+           "#74c476", "#9e9ac8", "#bdbdbd")
+OTHER_COLOUR = "#d9d9d9"
+
+
+def contribution_chart(indicator: str, unit: str, shares: dict, processes: list[dict],
+                       flows: list[dict]) -> Figure:
+    """The life-cycle total of one indicator split three ways, one stacked bar each: by
+    stage, by process and by elementary flow (stage -> process -> flow), each with its
+    legend (label and percent) under it. ``shares``: stage -> percent; ``processes`` and
+    ``flows``: items with ``label`` and ``share_percent`` (the largest, then "other")."""
+    size, bar_h, plot = 9.0, 22.0, 520.0
+    rows = [("by stage", [(s, STAGE_COLOURS[s], float(v)) for s, v in shares.items()
+                          if v is not None and float(v) > 0]),
+            ("by process", _coloured(processes)),
+            ("by elementary flow", _coloured(flows))]
+    # Browsers without Helvetica draw text up to a fifth wider than its metrics: leave room.
+    left = 12 + 1.2 * max(text_width(label, size, True) for label, _ in rows) + 10
+    width = left + plot + 12
+    title = f"{INDICATOR_NAMES[indicator]} ({unit}): life cycle by stage, process and flow"
+    width = max(width, text_width(title, 12, True) + 24)
+    fig = Figure(width, 0, title)
+    fig.items.append(Text(12, 20, title, 12, "start", True))
+    y = 34.0
+    for label, segments in rows:
+        fig.items.append(Text(12, y + bar_h / 2 + 3.5, label, size, "start", True))
+        x = left
+        for _name, colour, share in segments:
+            seg = plot * max(share, 0.0) / 100.0
+            fig.items.append(Rect(x, y, max(seg, 0.0), bar_h, colour))
+            text = f"{share:.0f} %"
+            if seg > text_width(text, 8.5, True) + 6:
+                fig.items.append(Text(x + seg / 2, y + bar_h / 2 + 3, text, 8.5, "middle",
+                                      True, "#ffffff"))
+            x += seg
+        y = _legend(fig, left, y + bar_h + 14, plot, segments) + 10
+    fig.height = y
+    return fig
+
+
+def _coloured(items: list[dict]) -> list[tuple[str, str, float]]:
+    out = []
+    for k, item in enumerate(items):
+        share = item.get("share_percent")
+        if share is None:
+            continue
+        other = item.get("code") == "other"
+        colour = OTHER_COLOUR if other else PALETTE[k % len(PALETTE)]
+        out.append((item["label"], colour, float(share)))
+    return out
+
+
+def _legend(fig: Figure, left: float, y: float, width: float, segments) -> float:
+    """Colour keys with 'label  12.3 %', wrapped to ``width``; returns the last baseline."""
+    x = left
+    for name, colour, share in segments:
+        text = f"{name}  {fmt_percent(share)}"
+        w = 14 + 1.2 * text_width(text, 8.5) + 12
+        if x > left and x + w > left + width:
+            x, y = left, y + 14
+        fig.items.append(Rect(x, y - 8, 9, 9, colour))
+        fig.items.append(Text(x + 13, y, text, 8.5))
+        x += w
+    return y

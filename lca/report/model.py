@@ -130,7 +130,8 @@ def _scope(inventory, result) -> dict:
         one = f"one {unit}"
         served = f"{result.responses:,.0f} {unit}s"
         flow = f"{result.responses:,.0f} {unit}s served in {result.months:g} months"
-    return {
+    linked = {"background": result.background} if result.background is not None else {}
+    return linked | {
         "function": f"Answering users' requests with {result.display_name}, through the "
                     "developer's chat assistant and API, over the period assessed.",
         "functional_units": [
@@ -231,6 +232,28 @@ def _methods(base) -> list[dict]:
             "factors": len(m.factors),
             "factors_hash": content_hash({rel: base.files.get(rel, b"")}),
         })
+    return out
+
+
+CONTRIBUTION_TOP = 5
+
+
+def _contributions(result) -> dict:
+    """The life cycle's largest processes and elementary flows per indicator (the rest as
+    "other"), from :mod:`lca.contributions`; n.a. indicators are left out."""
+    analysis = result.contributions()
+    out = {}
+    for ind in analysis.totals.columns:
+        total = analysis.totals.loc["life cycle", ind]
+        if total != total:  # NaN: not assessed
+            continue
+        out[ind] = {"total": stored(total)}
+        for kind, key in (("processes", "process"), ("flows", "flow")):
+            top = analysis.top(kind, ind, "life cycle", CONTRIBUTION_TOP)
+            out[ind][kind] = [{"code": r[key], "label": r["label"], "name": r["name"],
+                               "value": stored(r["value"]),
+                               "share_percent": stored(100.0 * r["share"])}
+                              for _, r in top.iterrows()]
     return out
 
 
@@ -418,6 +441,7 @@ def build_report(result, date: str | None = None, uncertainty: dict | None = Non
             "per_response": {"marginal": headline["marginal_per_unit"],
                              "allocated": headline["allocated_per_unit"]},
             "by_service": {s: _row(result.by_service.loc[s]) for s in result.by_service.index},
+            "contributions": _contributions(result),
         },
         "headline": headline,
         "published": {

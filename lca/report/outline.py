@@ -136,6 +136,49 @@ def uncertainty_rows(doc: dict) -> list[list[str]]:
     return out
 
 
+def _background_blocks(background: dict | None) -> list[Block]:
+    """A linked background: which activities of the user's Brightway project stand for our
+    background codes, which codes stay ours, and which method characterises what."""
+    if not background:
+        return []
+    rows = [[k["code"], k["database"], f"{k['name']} ({k['location']})", k["unit"],
+             f"{k['factor']:g}"] for k in background["links"]]
+    methods = [[ind, (" / ".join(m["linked"]) + f" ({m['unit']})") if m["linked"] else
+                "none: an inventory indicator of this engine", " / ".join(m["engine"])]
+               for ind, m in background["methods"].items()]
+    return [
+        P(f"Background linked to the Brightway project {background['project']} (read, never "
+          "written): each linked activity enters as an aggregated system process, its life "
+          "cycle inventory computed by bw2calc in that project. Background codes not linked "
+          "keep this engine's data: " + (", ".join(background["unlinked"]) or "none") + "."),
+        T(["our code", "database", "activity", "unit", "factor"], rows,
+          ident="background-links-table", widths=[1.5, 1.5, 3, 0.8, 0.6]),
+        P("Indicator mapping: the project's method characterises the elementary flows of the "
+          "linked inventories; this engine's method characterises its own flows (the "
+          "foreground's direct exchanges and the codes not linked)."),
+        T(["indicator", "linked activities' flows", "engine's flows"], methods,
+          ident="background-methods-table", widths=[0.8, 3, 3]),
+    ]
+
+
+def _contribution_blocks(ia: dict) -> list[Block]:
+    """Contribution analysis: for each indicator, the life cycle split by stage, by process
+    and by elementary flow (the processes' own emissions and resource use, characterised)."""
+    found = ia.get("contributions") or {}
+    if not found:
+        return []
+    blocks = [P("Contribution analysis: what makes each indicator's life-cycle total. A "
+                "process contributes its own exchanges with nature (emissions and resources, "
+                "characterised); an elementary flow contributes its amount over every process. "
+                "Each bar adds up to the total.")]
+    for ind, part in found.items():
+        shares = {s: v[ind] for s, v in ia["shares_percent"].items()}
+        blocks.append(Block("figure", figure=charts.contribution_chart(
+            ind, ia["units"][ind], shares, part["processes"], part["flows"]),
+            ident=f"contributions-{ind}-chart"))
+    return blocks
+
+
 def build_outline(doc: dict) -> list[Section]:
     ident, scope, ia = doc["identification"], doc["scope"], doc["impact_assessment"]
     h = doc["headline"]
@@ -173,6 +216,7 @@ def build_outline(doc: dict) -> list[Section]:
         T(["stage", "status", "why"], stage_table, ident="stages-table", widths=[1.3, 0.7, 4]),
         P("Cut-off rules: " + scope["cutoff"]),
         P("Electricity: " + scope["electricity"]),
+        *_background_blocks(scope.get("background")),
     ]))
 
     alloc = doc["allocation"]
@@ -206,6 +250,7 @@ def build_outline(doc: dict) -> list[Section]:
           "stage:"),
         T(headers, rows, ident="results-table", widths=[1.8] + [0.8, 0.6] * 3),
         Block("figure", figure=charts.stacked_shares_chart(ia), ident="stages-chart"),
+        *_contribution_blocks(ia),
         P(f"Per {scope['unit_label']}:"),
         T(["boundary"] + [RESPONSE_DISPLAY[i][1] for i in INDICATORS],
           [[f"{k}", *[fmt(ia["per_response"][k][i] * RESPONSE_DISPLAY[i][0])
