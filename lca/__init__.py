@@ -29,9 +29,9 @@ _FUNCTIONS = {
     "make_report": "lca.report",
 }
 _MODULES = {
-    "allocate", "assessment", "boundary", "catalog", "cli", "distributions", "engine", "errors",
-    "files", "formulas", "inventories", "measurements", "parametric", "report", "resolve",
-    "results", "schema", "text_inventory", "uncertainty", "units", "workbook",
+    "allocate", "assessment", "boundary", "calibrate", "catalog", "cli", "distributions",
+    "engine", "errors", "files", "formulas", "inventories", "measurements", "parametric",
+    "report", "resolve", "results", "schema", "text_inventory", "uncertainty", "units", "workbook",
 }
 
 __all__ = ["__version__", *sorted(_FUNCTIONS)]

@@ -4,6 +4,8 @@ loaded (not when sampling starts, where bw2calc would first complain), and pedig
 Written in parameters.csv, column ``uncertainty``, around the parameter's ``value``:
 
 - ``lognormal(gsd=1.5)``: median = value, geometric standard deviation 1.5;
+  ``lognormal(median=9e12 token, gsd=1.63)``: a median of its own, for a prior from public
+  evidence on a parameter whose value was calibrated (see :mod:`lca.calibrate`);
 - ``normal(sd=0.1 kWh)``: mean = value;
 - ``uniform(min=1.1, max=1.4)``: value must lie between the bounds;
 - ``triangular(min=164 kg CO2e/GPU, mode=273 kg CO2e/GPU, max=575 kg CO2e/GPU)``: mode
@@ -66,7 +68,7 @@ DEFAULT_PEDIGREE = {
 
 FAMILIES = ("lognormal", "normal", "uniform", "triangular", "fixed")
 _ARGUMENTS = {
-    "lognormal": ({"gsd"}, set()),
+    "lognormal": ({"gsd"}, {"median"}),
     "normal": ({"sd"}, set()),
     "uniform": ({"min", "max"}, set()),
     "triangular": ({"min", "max"}, {"mode"}),
@@ -93,7 +95,7 @@ class Distribution:
         """``n`` draws (numpy array, in ``unit``) from the generator ``rng``."""
         a = self.args
         if self.family == "lognormal":
-            return rng.lognormal(math.log(self.value), math.log(a["gsd"]), n)
+            return rng.lognormal(math.log(self.centre), math.log(a["gsd"]), n)
         if self.family == "normal":
             return rng.normal(self.value, a["sd"], n)
         if self.family == "uniform":
@@ -101,6 +103,11 @@ class Distribution:
         if self.family == "triangular":
             return rng.triangular(a["min"], a["mode"], a["max"], n)
         return np.full(n, self.value)
+
+    @property
+    def centre(self) -> float:
+        """The median of a lognormal (its own, or the value), the mean of a normal."""
+        return self.args.get("median", self.value)
 
     @property
     def sampled(self) -> bool:
@@ -111,6 +118,8 @@ class Distribution:
         u = f" {self.unit}" if self.unit else ""
         a = self.args
         if self.family == "lognormal":
+            if "median" in a:
+                return f"lognormal(median={a['median']:.4g}{u}, gsd={a['gsd']:.4g})"
             return f"lognormal(gsd={a['gsd']:.4g})"
         if self.family == "normal":
             return f"normal(sd={a['sd']:.4g}{u})"
@@ -214,6 +223,8 @@ def _check_lognormal(_family: str, args: dict, value: float, _unit: str) -> None
                        "for a value without uncertainty")
     if not value > 0:
         raise BadValue(f"a lognormal needs a value above 0 (value is {value:g})")
+    if not args.get("median", 1.0) > 0:
+        raise BadValue(f"a lognormal needs a median above 0 (got {args['median']:g})")
 
 
 def _check_normal(_family: str, args: dict, _value: float, _unit: str) -> None:

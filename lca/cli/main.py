@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 import lca
-from lca.cli import allocate, inventory, render, report, uncertainty
+from lca.cli import allocate, calibrate, inventory, render, report, uncertainty
 from lca.cli.common import (
     STATE,
     Format,
@@ -56,10 +56,13 @@ def assess(
     tokens: TokensOption = 400,
     output_format: FormatOption = Format.table,
     inventory: InventoryOption = None,
+    implied: Annotated[bool, typer.Option(
+        "--implied", help="Also show the physical quantities the result implies (energy per "
+                          "response, fleet, GPU-hours...) next to public references.")] = False,
 ) -> None:
     """Life-cycle impacts of a model: by stage, in total and per response."""
     result = lca.assess(model if inventory is None else None, months, tokens, inventory)
-    render.print_assessment(result, output_format.value)
+    render.print_assessment(result, output_format.value, implied)
 
 
 @app.command()
@@ -71,6 +74,7 @@ def models() -> None:
 
 app.command(name="report")(report.report)
 uncertainty.register(app)  # uncertainty, sensitivity, compare
+app.command(name="calibrate")(calibrate.calibrate)
 app.command(name="allocate")(allocate.allocate)
 app.add_typer(inventory.inventory_app, name="inventory")
 

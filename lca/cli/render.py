@@ -34,13 +34,52 @@ def text_bars(labels: list[str], values: list[float], width: int = 40) -> list[s
 # ------------------------------------------------------------------------- lca assess
 
 
-def print_assessment(result, output_format: str) -> None:
+def print_assessment(result, output_format: str, implied: bool = False) -> None:
     if output_format == "json":
         print_json(result.to_dict())
     elif output_format == "csv":
         assessment_csv(result.to_dict())
     else:
         print_tables(result)
+        if implied:
+            wide_console().print(implied_table(result.implied()))
+
+
+def implied_table(data: dict) -> Table:
+    """The implied quantities, each reference on its own line, flagged when outside it."""
+    table = Table(title="What the result implies, next to public references (! outside the "
+                        "reference)", title_justify="left")
+    for column in ("quantity", "value", "reference", "", "source"):
+        table.add_column(column, justify="right" if column in ("value", "") else "left")
+    for q in data["quantities"]:
+        value = f"{fmt(q['value'])} {q['unit']}"
+        refs = q["references"] or [None]
+        for i, r in enumerate(refs):
+            label, shown = (q["label"], value) if i == 0 else ("", "")
+            if r is None:
+                table.add_row(label, shown, "no independent reference", "", "")
+                continue
+            table.add_row(label, shown, reference_range(r), reference_status(r),
+                          r["source"][:70])
+    return table
+
+
+def reference_range(r: dict) -> str:
+    low, high, unit = r["low"], r["high"], r["unit"]
+    if low is not None and high is not None:
+        text = fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
+    elif low is not None:
+        text = f"at least {fmt(low)}"
+    else:
+        text = f"at most {fmt(high)}"
+    return f"{text} {unit}"
+
+
+def reference_status(r: dict) -> str:
+    if r["status"] == "within":
+        return "within"
+    factor = "" if r["factor"] is None else f" x{r['factor']:.3g}"
+    return f"! {r['status']}{factor}"
 
 
 def assessment_csv(data: dict) -> None:
@@ -130,8 +169,9 @@ def _comparison_table(result, comparison) -> Table:
     source = result.published.source if result.published is not None else "published figures"
     table = Table(title=f"Published figures next to ours ({source[:60]}...)",
                   title_justify="left")
-    for column in ("figure", "indicator", "published", "computed", "computed / published"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
+    for column in ("figure", "indicator", "published", "computed", "computed / published",
+                   "role"):
+        table.add_column(column, justify="left" if column in ("figure", "role") else "right")
     for row in comparison.itertuples():
         if row.unit == "%":
             published, computed = row.published_text, fmt_percent(row.computed)
@@ -141,13 +181,21 @@ def _comparison_table(result, comparison) -> Table:
             published = f"{fmt(row.published * scale)} {unit}"
             computed = f"{fmt(row.computed * scale)} {unit}"
         ratio = "" if row.ratio != row.ratio else f"{row.ratio:.3f}"  # NaN: a bound
-        table.add_row(row.figure, row.indicator, published, computed, ratio)
+        table.add_row(row.figure, row.indicator, published, computed, ratio, row.role)
     return table
 
 
 # ------------------------------------------------------------------------- lca models
 
 KIND_COLUMNS = ("sourced", "measured", "modeled", "calibrated", "assumed")
+
+
+def published_label(entry) -> str:
+    """What the published figures are for this model: fit residuals when a calibration was
+    fitted on them (calibration.toml), else independent checks."""
+    if not entry.has_published:
+        return "none"
+    return "fit residuals" if entry.calibrated_on_published else "independent checks"
 
 
 def print_models(entries) -> None:
@@ -157,12 +205,12 @@ def print_models(entries) -> None:
     table.add_column("aliases")
     table.add_column("per", no_wrap=True)
     table.add_column("parameters:\nsourced/measured/\nmodeled/calibrated/\nassumed", no_wrap=True)
-    table.add_column("published")
+    table.add_column("published figures")
     table.add_column("description")
     for e in entries:
         kinds = dict(e.kinds)
         table.add_row(e.name, ", ".join(e.aliases), e.functional_unit,
                       "/".join(str(kinds.get(k, 0)) for k in KIND_COLUMNS),
-                      "yes" if e.has_published else "no", e.description)
+                      published_label(e), e.description)
     # Wide enough for the descriptions even when piped (rich assumes 80 columns then).
     wide_console(160).print(table)
