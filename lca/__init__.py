@@ -29,9 +29,9 @@ _FUNCTIONS = {
     "make_report": "lca.report",
 }
 _MODULES = {
-    "allocate", "allocate_dataset", "assessment", "boundary", "catalog", "cli",
+    "allocate", "allocate_dataset", "assessment", "boundary", "calibrate", "catalog", "cli",
     "contributions", "distributions", "engine", "errors", "export", "files", "formulas",
-    "inventories", "measurements", "parametric", "report", "resolve", "schema",
+    "implied", "inventories", "measurements", "parametric", "report", "resolve", "schema",
     "text_inventory", "tokens", "uncertainty", "units", "validation", "workbook",
 }
 

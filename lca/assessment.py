@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lca import __version__, engine
+from lca import __version__, engine, implied
 from lca.boundary import PER_UNIT, Period, Split
+from lca.calibrate.spec import figure_label, fitted_labels
 from lca.contributions import Contributions
 from lca.contributions import contributions as analyse_contributions
 from lca.errors import InventoryError, Problem
@@ -171,8 +172,14 @@ class AssessmentResult:
         ``computed`` in the indicator's unit (percent for shares), ``ratio`` computed /
         published (NaN for a bound such as "<1 %"), ``within`` whether the computed value
         meets the published one within its stated uncertainty or bound (None when the figure
-        states neither); the published text, boundary and source in their own columns."""
-        rows = [self._compare(figure) for figure in self.prepared.resolved.published]
+        states neither); ``role``: "fit residual" when a calibration of the inventory was
+        fitted on the figure (calibration.toml), else "independent check"; the published
+        text, boundary and source in their own columns."""
+        figures = self.prepared.resolved.published
+        fitted = fitted_labels(self.prepared.inventory.directory, figures)
+        rows = [[*self._compare(figure),
+                 FIT_RESIDUAL if figure_label(figure) in fitted else INDEPENDENT]
+                for figure in figures]
         return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
     def _compare(self, figure) -> list:
@@ -194,6 +201,11 @@ class AssessmentResult:
         return [figure.label, figure.indicator, unit, published, computed,
                 *_agreement(op, published, computed, figure.uncertainty),
                 figure.text, figure.boundary, figure.source]
+
+    def implied(self) -> dict:
+        """The physical quantities this result implies, next to public references (see
+        :mod:`lca.implied`): the ``implied`` block of the JSON contract."""
+        return implied.implied_dict(self)
 
     def published_dict(self) -> dict | None:
         """Published figures in the JSON contract's shape (absolute values in our units),
@@ -251,6 +263,7 @@ class AssessmentResult:
             "served_output_tokens": self.served_output_tokens,
             "coverage": self.coverage(),
             "published": self.published_dict(),
+            "implied": self.implied(),
             "provenance": dict(self.provenance),
         }
         if len(self.substages):
@@ -286,7 +299,8 @@ class AssessmentResult:
 
 
 COMPARISON_COLUMNS = ["figure", "indicator", "unit", "published", "computed", "ratio", "within",
-                      "published_text", "boundary", "source"]
+                      "published_text", "boundary", "source", "role"]
+FIT_RESIDUAL, INDEPENDENT = "fit residual", "independent check"
 
 
 def _agreement(op: str, published: float, computed: float, half_width: float | None):

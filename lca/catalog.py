@@ -44,6 +44,9 @@ class ModelEntry:
     has_published: bool
     functional_unit: str = "response"
     kinds: tuple[tuple[str, int], ...] = ()  # parameters counted by kind, in KINDS order
+    # A calibration ships beside the inventory (calibration.toml): the published figures it
+    # was fitted on are fit residuals, not reproductions.
+    calibrated_on_published: bool = False
 
 
 def model_entries(root: Path | None = None, folder: str = "inventories") -> list[ModelEntry]:
@@ -65,9 +68,11 @@ def model_entries(root: Path | None = None, folder: str = "inventories") -> list
                 aliases=tuple(data.get("aliases", [])),
                 directory=card.parent,
                 description=str(data.get("description", "")),
-                has_published="published" in data,
+                has_published="published" in data
+                or (card.parent / "published_figures.csv").is_file(),
                 functional_unit=str(data.get("functional_unit", "response")),
                 kinds=tuple((k, counts.get(k, 0)) for k in KINDS),
+                calibrated_on_published=(card.parent / "calibration.toml").is_file(),
             )
         )
     return entries

@@ -5,7 +5,9 @@ Written in parameters.csv, column ``uncertainty``, around the parameter's ``valu
 
 - ``lognormal(gsd=1.5)``: median = value, geometric standard deviation 1.5; or
   ``lognormal(p5=0.4, p95=0.9)``, as studies often give it: the value must then be the median,
-  sqrt(p5 x p95);
+  sqrt(p5 x p95); or ``lognormal(median=9e12 token, gsd=1.63)``: a median of its own, for a
+  prior from public evidence on a parameter whose value was calibrated (see
+  :mod:`lca.calibrate`);
 - ``exponential``: median = value (the mean is value / ln 2), as studies give a
   length such as output tokens per query;
 - ``normal(sd=0.1 kWh)``: mean = value;
@@ -73,7 +75,7 @@ FAMILIES = ("lognormal", "normal", "uniform", "triangular", "exponential", "fixe
 # A lognormal given by its 5th and 95th percentiles: sigma = ln(p95 / p5) / (2 z95).
 Z95 = statistics.NormalDist().inv_cdf(0.95)
 _ARGUMENTS = {
-    "lognormal": (set(), {"gsd", "p5", "p95"}),
+    "lognormal": (set(), {"gsd", "p5", "p95", "median"}),
     "exponential": (set(), set()),
     "normal": ({"sd"}, set()),
     "uniform": ({"min", "max"}, set()),
@@ -101,7 +103,7 @@ class Distribution:
         """``n`` draws (numpy array, in ``unit``) from the generator ``rng``."""
         a = self.args
         if self.family == "lognormal":
-            return rng.lognormal(math.log(self.value), math.log(a["gsd"]), n)
+            return rng.lognormal(math.log(self.centre), math.log(a["gsd"]), n)
         if self.family == "normal":
             return rng.normal(self.value, a["sd"], n)
         if self.family == "uniform":
@@ -111,6 +113,11 @@ class Distribution:
         if self.family == "exponential":
             return rng.exponential(self.value / math.log(2), n)
         return np.full(n, self.value)
+
+    @property
+    def centre(self) -> float:
+        """The median of a lognormal (its own, or the value), the mean of a normal."""
+        return self.args.get("median", self.value)
 
     @property
     def sampled(self) -> bool:
@@ -123,6 +130,8 @@ class Distribution:
         if self.family == "lognormal" and "p5" in a:
             return f"lognormal(p5={a['p5']:.4g}{u}, p95={a['p95']:.4g}{u})"
         if self.family == "lognormal":
+            if "median" in a:
+                return f"lognormal(median={a['median']:.4g}{u}, gsd={a['gsd']:.4g})"
             return f"lognormal(gsd={a['gsd']:.4g})"
         if self.family == "normal":
             return f"normal(sd={a['sd']:.4g}{u})"
@@ -233,6 +242,8 @@ def _check_lognormal(_family: str, args: dict, value: float, unit: str) -> None:
                        "for a value without uncertainty")
     if not value > 0:
         raise BadValue(f"a lognormal needs a value above 0 (value is {value:g})")
+    if not args.get("median", 1.0) > 0:
+        raise BadValue(f"a lognormal needs a median above 0 (got {args['median']:g})")
 
 
 def _gsd_from_percentiles(args: dict, value: float, unit: str) -> None:
@@ -243,6 +254,7 @@ def _gsd_from_percentiles(args: dict, value: float, unit: str) -> None:
     if not 0 < p5 < p95:
         raise BadValue(f"lognormal: need 0 < p5 < p95 (got p5={p5:g}, p95={p95:g})")
     median = math.sqrt(p5 * p95)
+    value = args.get("median", value)
     if not math.isclose(value, median, rel_tol=1e-3):
         shown = f"{median:.6g} {unit}".strip()
         raise BadValue(f"lognormal(p5={p5:g}, p95={p95:g}) has the median sqrt(p5 x p95) = "

@@ -196,6 +196,9 @@ class ModelCard(Row):
     # Stages (or other items) left out of the boundary, each with its reason; an excluded
     # stage is not assessed.
     excluded: dict[str, str] = {}
+    # Physical quantities only the model knows, as formulas over its parameters (GPU-hours of
+    # training, the serving fleet...), shown next to public references (lca.implied).
+    implied: dict[str, str] = {}
 
 
 class PublishedFigures(Row):

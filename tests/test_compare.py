@@ -38,7 +38,8 @@ def test_a_scenario_equals_assess_of_the_edited_inventory(large2_copy):
     row = compare("large-2", [Scenario(mix="se", pue=1.4, gpu="nvidia", months=12,
                                        tokens=1000)])[0]
     _switch_inputs(large2_copy, {"electricity-us": "electricity-se",
-                                 "electricity-fr": "electricity-se"},
+                                 "electricity-fr": "electricity-se",
+                                 "electricity-fr-ademe": "electricity-se"},
                    {"large2-training-run", "large2-inference-token"})
     _switch_inputs(large2_copy, {"gpu-h100-manufacturing": "gpu-h100-manufacturing-nvidia"})
     set_parameter(large2_copy, "training_pue", "1.4")

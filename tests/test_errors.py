@@ -59,7 +59,7 @@ def broken(large2_copy):
         ),
         "negative": edit_rows(
             ex,
-            {"activity": "large2-network-token"},
+            {"activity": "large2-network-token", "input": "electricity-fr"},
             {"amount": "-1 * bytes_per_output_token * network_intensity"},
         ),
         "missing_source": edit_rows(

@@ -2,7 +2,9 @@
 
 Inputs (parameter values, grid factors, hardware footprints) are read from the CSV files as
 plain numbers; the arithmetic below is written out by hand, independently of the engine's
-unit layer, formula evaluator and Brightway graph.
+unit layer, formula evaluator and Brightway graph. The calibrated values are whatever
+parameters.csv holds (``lca calibrate --write`` puts them there), so a recalibration changes
+the inputs here, never the arithmetic.
 """
 
 import csv
@@ -42,10 +44,18 @@ def grid(process):
 
 
 SLOT_KW = 10.2 / 8  # server_max_power / gpus_per_server
+H100_PEAK_FLOPS = 989.4e12  # per GPU and second (gpu_peak_flop_rate)
+
+
+def training_gpu_hours():
+    """6 N D / (peak x MFU), times the development multiplier (formulas written out)."""
+    flops = 6 * P["active_parameters_billions"] * 1e9 * P["training_tokens"]
+    final_run = flops / (H100_PEAK_FLOPS * P["training_mfu"]) / 3600
+    return final_run * P["development_multiplier"]
 
 
 def training():
-    it_kwh = P["training_gpu_hours"] * SLOT_KW * P["training_power_load"]
+    it_kwh = training_gpu_hours() * SLOT_KW * P["training_power_load"]
     kwh = it_kwh * P["training_pue"]
     g, w, a = grid("electricity-us")
     return {
@@ -65,10 +75,19 @@ def inference_gpu_hours(months):
     return P["output_tokens_per_month"] * months * gpu_s_per_token / 3600
 
 
+def french_grid():
+    """France between Our World in Data's factor and ADEME's, by fr_grid_ademe_weight (the
+    two background processes have the same water and ADP factors)."""
+    weight = P["fr_grid_ademe_weight"]
+    low, high = grid("electricity-fr"), grid("electricity-fr-ademe")
+    return tuple((1 - weight) * a + weight * b for a, b in zip(low, high, strict=True))
+
+
 def inference(months):
     it_kwh = inference_gpu_hours(months) * SLOT_KW * P["inference_power_load"]
     kwh = it_kwh * P["inference_pue"]
-    g, w, a = grid("electricity-fr")
+    assert P["serving_share_us"] == 0 and P["serving_share_se"] == 0  # all in France
+    g, w, a = french_grid()
     return {
         "gwp": kwh * g,
         "water": it_kwh * P["inference_wue"] / 1000 + kwh * w,
@@ -79,12 +98,10 @@ def inference(months):
 def hardware_per_gpu_hour():
     life_h = P["hardware_lifetime"] * YEAR_H
     gpus = P["gpus_per_server"]
+    gpu_gwp = BG[("gpu-h100-manufacturing", "ghg-co2e")] + (
+        P["gpu_embodied_gwp"] - P["gpu_embodied_gwp_in_dataset"])  # the deviation exchange
     return {
-        "gwp": (
-            BG[("gpu-h100-manufacturing", "ghg-co2e")]
-            + BG[("gpu-server-chassis-manufacturing", "ghg-co2e")] / gpus
-        )
-        / life_h,
+        "gwp": (gpu_gwp + BG[("gpu-server-chassis-manufacturing", "ghg-co2e")] / gpus) / life_h,
         "water": P["hardware_water"] / gpus / life_h,
         "adp": (
             BG[("gpu-h100-manufacturing", "minerals-metals-sb-eq")]
@@ -126,7 +143,7 @@ def test_inference_stage(large2, indicator):
 
 @pytest.mark.parametrize("indicator", INDICATORS)
 def test_hardware_stage(large2, indicator):
-    gpu_hours = P["training_gpu_hours"] + inference_gpu_hours(18)
+    gpu_hours = training_gpu_hours() + inference_gpu_hours(18)
     expected = gpu_hours * hardware_per_gpu_hour()[indicator]
     assert large2.stages.loc["hardware-manufacturing", indicator] == pytest.approx(
         expected, rel=1e-6
@@ -164,7 +181,7 @@ def test_months_scale_use_but_count_training_once(large2):
         assert longer.per_response.loc["marginal", ind] == pytest.approx(
             large2.per_response.loc["marginal", ind], rel=1e-9
         )
-    gpu_h = P["training_gpu_hours"] + inference_gpu_hours(36)
+    gpu_h = training_gpu_hours() + inference_gpu_hours(36)
     assert longer.stages.loc["hardware-manufacturing", "gwp"] == pytest.approx(
         gpu_h * hardware_per_gpu_hour()["gwp"], rel=1e-6
     )

@@ -69,7 +69,7 @@ def test_readme_walkthrough_runs(tmp_path):
     after = (tmp_path / "inventories/large-2/parameters.csv").read_text()
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
                if a != b]
-    assert len(changed) == 1 and changed[0][1].startswith("inference_pue,1.3,assumed,")
+    assert len(changed) == 1 and changed[0][1].startswith("inference_pue,1.3,calibrated,")
     # The new model: same tables, renamed card, no published figures of its source.
     new = read_inventory(tmp_path / "inventories/my-model")
     assert new.card.name == "my-model" and new.published is None and new.card.aliases == []

@@ -189,7 +189,8 @@ def test_page_loads_without_errors_and_shows_the_headline_figures(rendered, larg
     assert top[:8] == b"\x89PNG\r\n\x1a\n" and len(top) > 20_000
     # Every section and both figures are in the page.
     for ident in ("identification", "goal", "scope", "allocation", "inventory",
-                  "impact-assessment", "headline", "published", "equivalents", "uncertainty",
+                  "impact-assessment", "headline", "published", "calibration", "implied",
+                  "equivalents", "uncertainty",
                   "data-quality", "critical-review", "communication", "checklist",
                   "boundary-diagram", "stages-chart"):
         assert ident in elements, f"section or figure {ident} missing"
@@ -204,10 +205,12 @@ def test_page_loads_without_errors_and_shows_the_headline_figures(rendered, larg
         share = 100 * large2.by_service.loc["inference", ind] / large2.total[ind]
         assert number_in(elements[f"headline-inference-share-{ind}"], "%") == pytest.approx(
             share, abs=0.051)
-    # And they sit next to Mistral's: 1.14 g CO2e, 45 mL and 0.16 mg Sb eq per response.
-    assert number_in(elements["headline-marginal-gwp"], "g CO2e") == pytest.approx(1.14, rel=0.05)
-    assert number_in(elements["headline-marginal-water"], "mL") == pytest.approx(45, rel=0.05)
-    assert number_in(elements["headline-marginal-adp"], "mg Sb eq") == pytest.approx(0.16, rel=0.05)
+    # And they sit next to Mistral's 1.14 g CO2e, 45 mL and 0.16 mg Sb eq per response, which
+    # they were calibrated on: fit residuals within two standard deviations of the
+    # calibration's 10 % model discrepancy.
+    assert number_in(elements["headline-marginal-gwp"], "g CO2e") == pytest.approx(1.14, rel=0.21)
+    assert number_in(elements["headline-marginal-water"], "mL") == pytest.approx(45, rel=0.21)
+    assert number_in(elements["headline-marginal-adp"], "mg Sb eq") == pytest.approx(0.16, rel=0.21)
     assert "20,400 t CO2e" in elements["published-table"]
 
 

@@ -23,8 +23,12 @@ def test_every_row_names_its_source(path):
     assert "source" in rows[0], f"{path.name} has no source column"
     for number, row in enumerate(rows, start=2):
         assert row["source"].strip(), f"row {number} has no source"
-        if "uncertainty_source" in row and row.get("uncertainty", "").strip():
-            assert row.get("uncertainty_source", "").strip(), f"row {number}: no source"
+        if row.get("uncertainty", "").strip():
+            if "uncertainty_source" in row:  # a distribution on a parameter
+                assert row["uncertainty_source"].strip(), f"row {number}: no source"
+            else:  # a published figure's half-width: the comment says how it was set
+                assert row.get("comment", "").strip(), f"row {number}: say how the "\
+                    "uncertainty was set (rounding, a stated range...)"
     assert source_columns
 
 

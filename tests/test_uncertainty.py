@@ -116,12 +116,20 @@ def test_report_says_which_parameters_got_defaults(loaded):
     # written pedigree, and a kind default (calibrated: 3,2,1,1,3)
     assert found["network_intensity_2015"].is_default
     assert "2,3,3,3,3 (written)" in found["network_intensity_2015"].basis
-    cal = found["training_gpu_hours"]
-    assert cal.is_default and "kind 'calibrated'" in cal.basis
-    assert cal.args["gsd"] == pytest.approx(
-        math.exp(math.sqrt(0.0006 + 0.002 + 0.0001 + 0 + 0 + 0.008)))
+    # a calibrated parameter carries its prior from public evidence, centred on the evidence
+    # (its own median), not on the calibrated value
+    cal = found["training_tokens"]
+    assert not cal.is_default and cal.family == "lognormal"
+    assert cal.args["median"] == pytest.approx(9e12) and cal.value != cal.args["median"]
+    assert "Qwen2.5" in cal.source
+    # an assumption without a distribution gets its kind's default (assumed: 4,4,3,3,4)
+    assumed = found["dc_lifetime"]
+    assert assumed.is_default and "kind 'assumed'" in assumed.basis
+    assert assumed.args["gsd"] == pytest.approx(
+        math.exp(math.sqrt(0.0006 + 0.008 + 0.002 + 0.002 + 0.0001 + 0.04)))
     assert found["gpus_per_server"].family == "fixed"
     assert "slot_max_power" not in found  # a formula follows the parameters it uses
+    assert "training_gpu_hours" not in found  # 6ND x development multiplier: a formula
 
 
 def test_bounds_are_checked_when_the_inventory_is_read(large2_copy):
@@ -134,7 +142,9 @@ def test_bounds_are_checked_when_the_inventory_is_read(large2_copy):
     with pytest.raises(InventoryError) as caught:
         lca.assess(inventory=large2_copy)
     text = str(caught.value)
-    assert "parameters.csv, row 9, field 'uncertainty'" in text and "outside" in text
+    row = 2 + [r["name"] for r in csv.DictReader((large2_copy / "parameters.csv").open())].index(
+        "training_pue")
+    assert f"parameters.csv, row {row}, field 'uncertainty'" in text and "outside" in text
     assert "field 'uncertainty_source'" in text and "laptop_power" in text
     assert "row 5, field 'pedigree'" in text and "formula" in text
     result = runner.invoke(app, ["uncertainty", "--inventory", str(large2_copy),
@@ -214,10 +224,26 @@ def test_same_samples_give_bw2calc_results_to_1e9(loaded, compiled):
     np.testing.assert_allclose(full[:, :, OUTPUTS.index("total")], total, rtol=1e-9)
 
 
+def large2_gpu_hours(months: float = 18) -> float:
+    """Training plus serving GPU-hours of large-2, by hand from the numbers of its
+    parameters.csv: 6 N D / (989.4 TFLOPS x MFU) x development multiplier, and output tokens x
+    4 GPUs x EcoLogits latency / batch 64 / utilisation."""
+    from test_hand_calculations import P, inference_gpu_hours, training_gpu_hours
+
+    assert P["gpu_peak_flop_rate"] == 989.4e12 and P["gpus_per_replica"] == 4
+    return training_gpu_hours() + inference_gpu_hours(months)
+
+
+def csv_number(name: str) -> float:
+    from test_hand_calculations import P
+
+    return P[name]
+
+
 def test_gpu_embodied_mean_by_hand(loaded, compiled, large2):
     """Only the H100 embodied GWP sampled, triangular(164, 273, 575): the hardware stage
-    moves by (E[X] - 273) kg per GPU, times GPU-hours over the lifetime, all by hand from
-    parameters.csv (EcoLogits latency, 4 GPUs, batch 64, utilisation 0.0235)."""
+    moves by (E[X] - value) kg per GPU, times GPU-hours over the lifetime, all by hand from
+    parameters.csv (6ND training GPU-hours, EcoLogits latency, 4 GPUs, batch 64)."""
     from lca.boundary import OUTPUTS
     from lca.uncertainty.montecarlo import chunk_generator, draw, sampled_distributions
 
@@ -225,12 +251,10 @@ def test_gpu_embodied_mean_by_hand(loaded, compiled, large2):
     n = 200_000
     out = compiled.split(draw(gpu, chunk_generator(3, 0), n)).outputs()[:, 0, OUTPUTS.index(
         "hardware-manufacturing")]
-    latency = 6.785e-4 * 123 + 3.119e-4 * 64 + 1.947e-2  # s per token
-    gpu_seconds_per_token = 4 * latency / 64 / 0.0235
-    gpu_hours = 3.15e7 + 5.3e10 * 18 * gpu_seconds_per_token / 3600
-    lifetime_hours = 6 * 365.25 * 24
+    gpu_hours = large2_gpu_hours(18)
+    lifetime_hours = csv_number("hardware_lifetime") * 365.25 * 24
     a, c, b = 164.0, 273.0, 575.0
-    mean_shift = ((a + b + c) / 3 - 273.0) * gpu_hours / lifetime_hours
+    mean_shift = ((a + b + c) / 3 - csv_number("gpu_embodied_gwp")) * gpu_hours / lifetime_hours
     per_gpu_sd = math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18)
     sd = per_gpu_sd * gpu_hours / lifetime_hours
     static = large2.stages.loc["hardware-manufacturing", "gwp"]
@@ -347,7 +371,7 @@ def test_cli_json_contract_and_saved_ranges():
         assert len(block["stages"]) == 7
         total_mean = sum(v["mean"] for v in block["stages"].values())
         assert block["total"]["mean"] == pytest.approx(total_mean, rel=1e-9)
-    assert "training_gpu_hours" in data["defaults"]
+    assert "dc_lifetime" in data["defaults"] and "training_tokens" not in data["defaults"]
     assert computed_ranges("large-2", 18, 400)["indicators"] == data["indicators"]
 
 
@@ -373,17 +397,17 @@ def test_cli_bad_arguments(args, message):
 
 
 def test_changed_parameter_moves_the_static_point(large2_copy):
-    """A scenario sanity check through the text files: doubling the H100 figure adds
-    273 kg per GPU over its lifetime (the deviation exchange is no longer zero)."""
+    """A scenario sanity check through the text files: setting the H100 figure to 546 kg
+    adds 546 minus the shipped value per GPU over its lifetime (the deviation exchange)."""
     import lca
 
     set_parameter(large2_copy, "gpu_embodied_gwp", "546 kg CO2e/GPU")
     _set_cell(large2_copy, "gpu_embodied_gwp", "uncertainty", "")
     base = lca.assess("large-2")
     edited = lca.assess(inventory=large2_copy)
-    latency = 6.785e-4 * 123 + 3.119e-4 * 64 + 1.947e-2
-    gpu_hours = 3.15e7 + 5.3e10 * 18 * (4 * latency / 64 / 0.0235) / 3600
-    expected = 273.0 * gpu_hours / (6 * 365.25 * 24)
+    gpu_hours = large2_gpu_hours(18)
+    shift = 546.0 - csv_number("gpu_embodied_gwp")
+    expected = shift * gpu_hours / (csv_number("hardware_lifetime") * 365.25 * 24)
     delta = edited.stages.loc["hardware-manufacturing", "gwp"] - \
         base.stages.loc["hardware-manufacturing", "gwp"]
     assert delta == pytest.approx(expected, rel=1e-6)

@@ -25,8 +25,9 @@ from lca.workbook.canonical import canonical_files, comments_of
 # Inference of large-2 by hand: output tokens x GPU time per token (EcoLogits 0.11.3 latency
 # fit, divided by the batch and the utilisation) x slot power (DGX H100 maximum / 8 GPUs) x
 # power load x PUE x grid factor. Inputs are read from the inventory's parameters.csv (so a
-# recalibration does not break the test); the grid factors are EcoLogits 0.11.3 FRA and SWE.
-FR_GRID, SE_GRID = 0.04144, 0.03526  # kg CO2e/kWh
+# recalibration does not break the test); the grid factors are EcoLogits 0.11.3 FRA and SWE
+# and ADEME's French factor, mixed by the parameter fr_grid_ademe_weight.
+FR_GRID, FR_ADEME_GRID, SE_GRID = 0.04144, 0.0813, 0.03526  # kg CO2e/kWh
 
 
 def parameter(name: str) -> float:
@@ -40,8 +41,19 @@ def parameter(name: str) -> float:
     raise AssertionError(name)
 
 
-def inference_gwp(pue: float | None = None, grid: float = FR_GRID, months: float = 18) -> float:
+def exchange_rows() -> int:
+    """Rows of the shipped large-2 exchanges.csv (the workbook's sheet has one more, the
+    header; rows appended by a test come after)."""
+    with (LARGE2 / "exchanges.csv").open(encoding="utf-8") as fh:
+        return sum(1 for _ in fh) - 1
+
+
+def inference_gwp(pue: float | None = None, grid: float | None = None,
+                  months: float = 18) -> float:
     pue = parameter("inference_pue") if pue is None else pue
+    if grid is None:  # France, between the two published factors
+        weight = parameter("fr_grid_ademe_weight")
+        grid = (1 - weight) * FR_GRID + weight * FR_ADEME_GRID
     latency = (parameter("ecologits_latency_per_billion") * parameter("active_parameters_billions")
                + parameter("ecologits_latency_per_batch") * parameter("batch_size")
                + parameter("ecologits_latency_constant"))  # s per output token
@@ -177,7 +189,8 @@ def test_changing_the_inference_grid_moves_inference_gwp_by_the_grid_ratio(copy)
     def to_sweden(wb):
         ws = wb["exchanges"]
         for row in ws.iter_rows(min_row=2):
-            if row[0].value == "large2-inference-token" and row[1].value == "electricity-fr":
+            if row[0].value == "large2-inference-token" and row[1].value in (
+                    "electricity-fr", "electricity-fr-ademe"):
                 row[1].value = "electricity-se"
 
     edit(copy, to_sweden)
@@ -213,7 +226,8 @@ def test_number_with_its_unit_in_one_cell(copy):
     edit(copy, change)
     report = validate(copy)
     assert [str(p) for p in report.problems] == [
-        f"{copy}, sheet 'exchanges', cell C22, column 'amount': the amount '5 Wh' carries the "
+        f"{copy}, sheet 'exchanges', cell C{exchange_rows() + 3}, column 'amount': the amount "
+        "'5 Wh' carries the "
         "unit 'Wh' but column 'unit' says 'kWh'; expected a number in 'amount' and its unit "
         "in 'unit'"]
     assert any("amount '120 kWh' holds its unit" in w for w in report.warnings)
@@ -349,8 +363,11 @@ def test_dates_and_percents_typed_in_excel(copy, tmp_path):
     def change(wb):
         ws = wb["model"]
         ws.cell(row_of(ws, "release"), 2).value = datetime.datetime(2024, 7, 24)
-        pub = wb["published"]
-        cell = pub.cell(row_of(pub, "stage_shares.training+inference.gwp"), 2)
+        pub = wb["published_figures"]
+        column = column_of(pub, "value")
+        row = next(r[0].row for r in pub.iter_rows(min_row=2)
+                   if r[0].value == "training+inference" and r[2].value == "gwp")
+        cell = pub.cell(row, column)
         cell.value = 0.855
         cell.number_format = "0.0%"
 
@@ -358,7 +375,9 @@ def test_dates_and_percents_typed_in_excel(copy, tmp_path):
     import_workbook(copy, tmp_path / "out")
     back = read_inventory(tmp_path / "out")
     assert back.card.release == "2024-07-24"
-    assert back.published.stage_shares["training+inference"]["gwp"] == "85.5 %"
+    figure = next(f for f in back.published_figures
+                  if f.scope == "training+inference" and f.indicator == "gwp")
+    assert figure.value == "85.5 %"
 
 
 def test_validate_lists_five_different_mistakes_in_one_pass(copy):

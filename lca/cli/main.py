@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 import lca
-from lca.cli import allocate, export, inventory, render, report, uncertainty, validation
+from lca.cli import (
+    allocate,
+    calibrate,
+    export,
+    inventory,
+    render,
+    report,
+    uncertainty,
+    validation,
+)
 from lca.cli.common import (
     STATE,
     BackgroundOption,
@@ -66,6 +75,9 @@ def assess(
     top: Annotated[int, typer.Option(
         help="With --contributions: how many processes and flows to list per stage (the "
              "rest is summed as 'other').", min=1)] = 5,
+    implied: Annotated[bool, typer.Option(
+        "--implied", help="Also show the physical quantities the result implies (energy per "
+                          "response, fleet, GPU-hours...) next to public references.")] = False,
     background: BackgroundOption = None,
     link: LinkOption = None,
     brightway_dir: BrightwayDirOption = None,
@@ -74,7 +86,7 @@ def assess(
     result = lca.assess(model if inventory is None else None, months, tokens, inventory,
                         background=background, link=link, brightway_dir=brightway_dir)
     render.print_assessment(result, output_format.value,
-                            result.contributions() if contributions else None, top)
+                            result.contributions() if contributions else None, top, implied)
 
 
 @app.command()
@@ -88,6 +100,7 @@ def models() -> None:
 
 app.command(name="report")(report.report)
 uncertainty.register(app)  # uncertainty, sensitivity, compare
+app.command(name="calibrate")(calibrate.calibrate)
 app.command(name="allocate")(allocate.allocate)
 app.command(name="validation")(validation.validation)
 app.command(name="export")(export.export)

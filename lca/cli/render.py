@@ -34,9 +34,11 @@ def text_bars(labels: list[str], values: list[float], width: int = 40) -> list[s
 # ------------------------------------------------------------------------- lca assess
 
 
-def print_assessment(result, output_format: str, contributions=None, top: int = 5) -> None:
+def print_assessment(result, output_format: str, contributions=None, top: int = 5,
+                     implied: bool = False) -> None:
     """The assessment; with ``contributions`` (:class:`lca.contributions.Contributions`), its
-    top ``top`` processes and flows per indicator and scope as well."""
+    top ``top`` processes and flows per indicator and scope as well; with ``implied``, the
+    physical quantities it implies next to public references (the JSON always has them)."""
     if output_format == "json":
         data = result.to_dict()
         if contributions is not None:
@@ -49,6 +51,45 @@ def print_assessment(result, output_format: str, contributions=None, top: int = 
         if contributions is not None:
             for table in contribution_tables(contributions, top):
                 wide_console(160).print(table)
+        if implied:
+            wide_console().print(implied_table(result.implied()))
+
+
+def implied_table(data: dict) -> Table:
+    """The implied quantities, each reference on its own line, flagged when outside it."""
+    table = Table(title="What the result implies, next to public references (! outside the "
+                        "reference)", title_justify="left")
+    for column in ("quantity", "value", "reference", "", "source"):
+        table.add_column(column, justify="right" if column in ("value", "") else "left")
+    for q in data["quantities"]:
+        value = f"{fmt(q['value'])} {q['unit']}"
+        refs = q["references"] or [None]
+        for i, r in enumerate(refs):
+            label, shown = (q["label"], value) if i == 0 else ("", "")
+            if r is None:
+                table.add_row(label, shown, "no independent reference", "", "")
+                continue
+            table.add_row(label, shown, reference_range(r), reference_status(r),
+                          r["source"][:70])
+    return table
+
+
+def reference_range(r: dict) -> str:
+    low, high, unit = r["low"], r["high"], r["unit"]
+    if low is not None and high is not None:
+        text = fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
+    elif low is not None:
+        text = f"at least {fmt(low)}"
+    else:
+        text = f"at most {fmt(high)}"
+    return f"{text} {unit}"
+
+
+def reference_status(r: dict) -> str:
+    if r["status"] == "within":
+        return "within"
+    factor = "" if r["factor"] is None else f" x{r['factor']:.3g}"
+    return f"! {r['status']}{factor}"
 
 
 def assessment_csv(data: dict, contributions: dict | None = None) -> None:
@@ -206,8 +247,9 @@ def _comparison_table(result, comparison) -> Table:
     source = result.published.source if result.published is not None else "published figures"
     table = Table(title=f"Published figures next to ours ({source[:60]}...)",
                   title_justify="left")
-    for column in ("figure", "indicator", "published", "computed", "computed / published"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
+    for column in ("figure", "indicator", "published", "computed", "computed / published",
+                   "role"):
+        table.add_column(column, justify="left" if column in ("figure", "role") else "right")
     for row in comparison.itertuples():
         if row.unit == "%":
             published, computed = row.published_text, fmt_percent(row.computed)
@@ -218,13 +260,21 @@ def _comparison_table(result, comparison) -> Table:
             computed = (f"{fmt(row.computed * scale)} {unit}" if row.computed == row.computed
                         else "by Monte Carlo: lca validation")
         ratio = "" if row.ratio != row.ratio else f"{row.ratio:.3f}"  # NaN: a bound
-        table.add_row(row.figure, row.indicator, published, computed, ratio)
+        table.add_row(row.figure, row.indicator, published, computed, ratio, row.role)
     return table
 
 
 # ------------------------------------------------------------------------- lca models
 
 KIND_COLUMNS = ("sourced", "measured", "modeled", "calibrated", "assumed")
+
+
+def published_label(entry) -> str:
+    """What the published figures are for this model: fit residuals when a calibration was
+    fitted on them (calibration.toml), else independent checks."""
+    if not entry.has_published:
+        return "none"
+    return "fit residuals" if entry.calibrated_on_published else "independent checks"
 
 
 def print_models(entries, tokens: dict | None = None, studies=()) -> None:
@@ -238,7 +288,7 @@ def print_models(entries, tokens: dict | None = None, studies=()) -> None:
     table.add_column("per", no_wrap=True)
     table.add_column("parameters:\nsourced/measured/\nmodeled/calibrated/\nassumed", no_wrap=True)
     table.add_column("tokens counted per output token\n(kind of token per output, weight)")
-    table.add_column("published")
+    table.add_column("published figures")
     table.add_column("description")
     for e in entries:
         kinds = dict(e.kinds)
@@ -246,7 +296,7 @@ def print_models(entries, tokens: dict | None = None, studies=()) -> None:
         table.add_row(e.name, ", ".join(e.aliases), e.functional_unit,
                       "/".join(str(kinds.get(k, 0)) for k in KIND_COLUMNS),
                       "-" if assumption is None else assumption.describe(),
-                      "yes" if e.has_published else "no", e.description)
+                      published_label(e), e.description)
     # Wide enough for the descriptions even when piped (rich assumes 80 columns then).
     console = wide_console(160)
     console.print(table)

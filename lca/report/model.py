@@ -17,6 +17,7 @@ from lca.engine import content_hash
 from lca.errors import BadArgument
 from lca.report.checklist import build_checklist
 from lca.report.equivalents import equivalents_of, read_equivalences
+from lca.report.physical import calibration_block, implied_block
 from lca.schema import INDICATOR_NAMES, INDICATOR_UNITS, INDICATORS, KINDS, STAGES
 from lca.units import split_number_unit
 
@@ -46,7 +47,8 @@ KIND_MEANINGS = {
     "sourced": "taken from a public document named in its source",
     "measured": "measured by the practitioner",
     "modeled": "computed by a formula from other parameters",
-    "calibrated": "fitted so that the engine reproduces a published figure",
+    "calibrated": "fitted to published figures by the calibration shipped with the inventory "
+                  "(those figures are then fit residuals, not reproductions)",
     "assumed": "an assumption of the practitioner, stated as such",
 }
 
@@ -266,7 +268,7 @@ def _published(result) -> list[dict] | None:
              "published": stored(r.published), "published_text": r.published_text,
              "computed": stored(r.computed), "ratio": stored(r.ratio),
              "within": r.within if r.within is None else bool(r.within),
-             "boundary": r.boundary, "source": r.source}
+             "boundary": r.boundary, "source": r.source, "role": r.role}
             for r in table.itertuples()]
 
 
@@ -282,8 +284,9 @@ def _data_quality(inventory) -> dict:
             f"Of {n} parameters, {counts['sourced'] + counts['measured']} come from public "
             f"documents or measurements, {counts['modeled']} are computed from others, "
             f"{counts['assumed']} are assumptions and {counts['calibrated']} are calibrated on "
-            "published figures. Calibrated parameters reproduce the published results by "
-            "construction: agreement with those results is not an independent validation."
+            "published figures. Calibrated parameters meet the published figures they were "
+            "fitted on by construction: those figures are fit residuals, and agreement with "
+            "them is not an independent validation."
         ),
         "limitations": [
             "The developer published results, not its inventory: calibrated parameters ("
@@ -448,6 +451,8 @@ def build_report(result, date: str | None = None, uncertainty: dict | None = Non
             "source": result.published.source if result.published is not None else None,
             "rows": _published(result),
         },
+        "calibration": calibration_block(result),
+        "implied": implied_block(result),
         "equivalents": equivalents,
         "uncertainty": _uncertainty(uncertainty),
         "data_quality": _data_quality(inventory),

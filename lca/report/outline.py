@@ -16,7 +16,7 @@ from lca.display import (
     fmt_total,
     order_of_magnitude,
 )
-from lca.report import charts
+from lca.report import charts, physical
 from lca.schema import INDICATOR_NAMES, INDICATORS
 
 
@@ -103,15 +103,70 @@ def _published_rows(doc: dict) -> list[list[str]]:
         ind = r["indicator"]
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
         if r["unit"] == "%":
-            out.append([r["figure"], ind, r["published_text"], fmt_percent(r["computed"]),
-                        ratio])
+            row = [r["figure"], ind, r["published_text"], fmt_percent(r["computed"]), ratio]
         elif " per unit" in r["figure"]:  # "inference per unit" or "..., p50"
-            out.append([r["figure"], ind, fmt_response(ind, r["published"]),
-                        fmt_response(ind, r["computed"]), ratio])
+            row = [r["figure"], ind, fmt_response(ind, r["published"]),
+                   fmt_response(ind, r["computed"]), ratio]
         else:
-            out.append([r["figure"], ind, fmt_total(ind, r["published"]),
-                        fmt_total(ind, r["computed"]), ratio])
+            row = [r["figure"], ind, fmt_total(ind, r["published"]),
+                   fmt_total(ind, r["computed"]), ratio]
+        out.append(row + [r["role"]])
     return out
+
+
+def calibration_section(doc: dict) -> Section:
+    """9. What the inventory was fitted on, how, and the tension with the evidence."""
+    cal = doc["calibration"]
+    blocks = [P(cal["statement"])]
+    if cal["parameters"]:
+        blocks.append(T(["parameter", "prior (public evidence)", "prior 2.5 / 50 / 97.5 %",
+                         "posterior 2.5 / 50 / 97.5 %", "shipped", "prior percentile of the "
+                         "posterior median"], physical.parameter_rows(cal),
+                        ident="calibration-parameters-table",
+                        widths=[1.6, 1.8, 1.4, 1.4, 1.1, 1]))
+    if cal["targets"]:
+        blocks.append(T(["figure", "published", "the priors give (median, p)", "shipped",
+                         "residual", "met"], physical.target_rows(cal),
+                        ident="calibration-targets-table", widths=[2, 1, 1.6, 1.1, 0.8, 0.5]))
+    if cal["tension"]:
+        blocks += [P("Tension between the published figures and the public evidence:"),
+                   L(cal["tension"])]
+    if cal["alternatives"]:
+        blocks += [P("Structural assumptions the developer did not publish, every combination "
+                     "calibrated on the same figures (log Bayes factor against the shipped "
+                     "structure; consistent = every figure met with no parameter beyond its "
+                     "prior's 95 % interval):"),
+                   T(["structure", "log BF", "consistent", "figures missed",
+                      "parameters beyond their prior's 95 %", "energy per response, Wh "
+                      "(2.5 / 50 / 97.5 %)"], physical.alternative_rows(cal),
+                     ident="calibration-alternatives-table",
+                     widths=[2.2, 0.5, 0.6, 1.8, 1.6, 1.1])]
+    for point in cal["points"]:
+        verdict = "survives" if point["survives"] else "does not survive"
+        beyond = ", ".join(f"{p['name']} (prior percentile {p['prior_percentile']:.3g})"
+                           for p in point["parameters_beyond_prior_95"])
+        blocks.append(P(f"{point['name']}: {verdict}"
+                        + (f"; beyond the priors: {beyond}" if beyond else "")
+                        + (f"; missed: {', '.join(point['targets_missed'])}"
+                           if point["targets_missed"] else "") + "."))
+    return Section("calibration", "9. Calibration and fit residuals", blocks)
+
+
+def implied_section(doc: dict) -> Section:
+    """10. The physical quantities the results imply, next to public references."""
+    block = doc["implied"]
+    flagged = block["flagged"]
+    summary = (f"{len(flagged)} of {len(block['quantities'])} quantities lie outside at "
+               "least one reference: " + ", ".join(flagged) + "." if flagged else
+               "Every quantity lies within its references.")
+    return Section("implied", "10. What the results imply", [
+        P("An inventory can meet published figures and still imply a system no one would "
+          "build. The quantities below follow from the results (and from formulas the model "
+          f"card declares), each next to independent references ({block['references']}, one "
+          "source per row). " + summary),
+        T(["quantity", "value", "reference", "status", "source"], physical.implied_rows(block),
+          ident="implied-table", widths=[1.6, 1, 2.8, 0.9, 2.2]),
+    ])
 
 
 def _equivalent_rows(entries: list[dict], amount_text) -> list[list[str]]:
@@ -266,16 +321,20 @@ def build_outline(doc: dict) -> list[Section]:
 
     pub = doc["published"]
     if pub["rows"]:
-        blocks = [P("Source: " + pub["source"] + "."),
-                  T(["figure", "indicator", "published", "computed", "computed / published"],
-                    _published_rows(doc), ident="published-table",
-                    widths=[2.2, 0.7, 1.1, 1.1, 1])]
+        blocks = [P("Source: " + (pub["source"] or "the rows below") + ". A figure marked "
+                    "'fit residual' is one the inventory was calibrated on: meeting it is by "
+                    "construction, not a reproduction."),
+                  T(["figure", "indicator", "published", "computed", "computed / published",
+                     "role"], _published_rows(doc), ident="published-table",
+                    widths=[2.2, 0.7, 1.1, 1.1, 1, 1])]
     else:
         blocks = [P("The developer published no figures for this model.")]
     sections.append(Section("published", "8. Published figures next to ours", blocks))
+    sections.append(calibration_section(doc))
+    sections.append(implied_section(doc))
 
     eq = doc["equivalents"]
-    sections.append(Section("equivalents", "9. Equivalents (orders of magnitude)", [
+    sections.append(Section("equivalents", "11. Equivalents (orders of magnitude)", [
         P(eq["note"]),
         T(["amount", "is about", "factor", "source"],
           _equivalent_rows(eq["per_response_marginal"],
@@ -295,10 +354,10 @@ def build_outline(doc: dict) -> list[Section]:
     else:
         blocks = [P("Quantitative uncertainty: not computed. Run a Monte Carlo analysis and "
                     "pass its result with --uncertainty FILE.json.")]
-    sections.append(Section("uncertainty", "10. Uncertainty", blocks))
+    sections.append(Section("uncertainty", "12. Uncertainty", blocks))
 
     dq = doc["data_quality"]
-    sections.append(Section("data-quality", "11. Data quality and limitations", [
+    sections.append(Section("data-quality", "13. Data quality and limitations", [
         P(dq["statement"]),
         T(["kind", "parameters", "meaning"], [[k["kind"], str(k["count"]), k["meaning"]]
                                                for k in dq["kinds"]], ident="kinds-table",
@@ -307,18 +366,18 @@ def build_outline(doc: dict) -> list[Section]:
     ]))
 
     review = doc["critical_review"]
-    sections.append(Section("critical-review", "12. Critical review", [
+    sections.append(Section("critical-review", "14. Critical review", [
         P(f"Status: {review['status']}. {review['statement']}"),
     ]))
 
-    sections.append(Section("communication", "13. Communication rules (AFNOR Spec 2314)", [
+    sections.append(Section("communication", "15. Communication rules (AFNOR Spec 2314)", [
         P("Rules for honest environmental claims made with these figures:"),
         L(doc["communication_rules"]),
     ]))
 
     checklist = doc["checklist"]
     passed = sum(1 for c in checklist if c["status"] == "pass")
-    sections.append(Section("checklist", "14. Standards checklist", [
+    sections.append(Section("checklist", "16. Standards checklist", [
         P(f"{passed} of {len(checklist)} items pass. Each item is computed from the inventory "
           "and the results, not declared by the author."),
         T(["item", "requirement", "standards", "section", "status", "detail"],

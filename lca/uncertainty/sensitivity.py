@@ -32,7 +32,7 @@ def scipy_distribution(d: Distribution):
     """The frozen scipy.stats distribution of a parameter (its ``ppf`` maps the Sobol' points)."""
     a = d.args
     if d.family == "lognormal":
-        return stats.lognorm(s=np.log(a["gsd"]), scale=d.value)
+        return stats.lognorm(s=np.log(a["gsd"]), scale=d.centre)
     if d.family == "normal":
         return stats.norm(loc=d.value, scale=a["sd"])
     if d.family == "uniform":
