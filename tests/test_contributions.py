@@ -7,7 +7,15 @@ import json
 
 import pytest
 from conftest import cli
-from test_hand_calculations import SLOT_KW, P, grid, inference, inference_gpu_hours, training
+from test_hand_calculations import (
+    SLOT_KW,
+    P,
+    french_grid,
+    grid,
+    inference,
+    inference_gpu_hours,
+    training,
+)
 
 import lca
 from lca.schema import INDICATORS, STAGES
@@ -76,16 +84,27 @@ def test_training_is_the_us_grid_by_hand(analysis):
 
 def test_inference_water_on_site_and_off_site_by_hand(analysis):
     """Inference water splits into the data center's own cooling water (the foreground
-    activity's exchange: IT kWh x WUE) and the French grid's off-site water (kWh x 3.67 L)."""
+    activity's exchange: IT kWh x WUE) and the French grid's off-site water (kWh x 3.67 L),
+    the facility kWh shared between the two French factors by fr_grid_ademe_weight."""
     it_kwh = inference_gpu_hours(18) * SLOT_KW * P["inference_power_load"]
     on_site = it_kwh * P["inference_wue"] / 1000
-    off_site = it_kwh * P["inference_pue"] * grid("electricity-fr")[1]
+    weight = P["fr_grid_ademe_weight"]
+    facility = it_kwh * P["inference_pue"]
     table = analysis.processes
     part = table[(table.indicator == "water") & (table.scope == "inference")]
     values = dict(zip(part.process, part.value, strict=True))
     assert values["large2-inference-token"] == pytest.approx(on_site, rel=1e-6)
-    assert values["electricity-fr"] == pytest.approx(off_site, rel=1e-6)
+    assert values["electricity-fr"] == pytest.approx(
+        facility * (1 - weight) * grid("electricity-fr")[1], rel=1e-6)
+    assert values["electricity-fr-ademe"] == pytest.approx(
+        facility * weight * grid("electricity-fr-ademe")[1], rel=1e-6)
+    assert off_site_total(facility) == pytest.approx(
+        values["electricity-fr"] + values["electricity-fr-ademe"], rel=1e-6)
     assert sum(values.values()) == pytest.approx(inference(18)["water"], rel=1e-6)
+
+
+def off_site_total(facility_kwh: float) -> float:
+    return facility_kwh * french_grid()[1]
 
 
 def test_an_indicator_not_assessed_has_no_contribution(large2_copy):
